@@ -1,0 +1,25 @@
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+// Imports point toward src/api only (see STYLE.md): render stays pure so that
+// `proxy-service render` and the operator call the same function and cannot drift.
+const forbid = (...groups) => ({
+  "no-restricted-imports": ["error", { patterns: groups.map((g) => ({ group: [g], message: "layering: see STYLE.md" })) }],
+});
+
+export default tseslint.config(
+  { ignores: ["dist/**", "node_modules/**", ".local-cluster/**", "hack/**", "bench/results/**"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+    },
+  },
+  { files: ["src/**/*.ts"], rules: { "@typescript-eslint/no-explicit-any": "error" } },
+  { files: ["src/api/**/*.ts"], rules: forbid("**/render/**", "**/kube/**", "**/controller/**", "**/sim/**", "**/cli/**") },
+  { files: ["src/render/**/*.ts"], rules: forbid("**/kube/**", "**/controller/**", "**/sim/**", "**/cli/**", "node:fs*", "fs", "node:child_process") },
+  { files: ["src/kube/**/*.ts"], rules: forbid("**/render/**", "**/controller/**", "**/sim/**", "**/cli/**") },
+  { files: ["src/controller/**/*.ts"], rules: forbid("**/sim/**", "**/cli/**") },
+  { files: ["src/sim/**/*.ts"], rules: forbid("**/api/**", "**/render/**", "**/kube/**", "**/controller/**", "**/cli/**") },
+);

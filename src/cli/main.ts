@@ -1,0 +1,11 @@
+import { Command } from "commander";
+import { versionCommand } from "./version.js";
+
+// One executable, `proxy-service`; each subcommand lives in its own file and registers here.
+const program = new Command("proxy-service")
+  .description("Puts shared Istio gateway proxies in front of a Service so least-request balancing sees the global load")
+  .showHelpAfterError();
+
+program.addCommand(versionCommand());
+
+await program.parseAsync(process.argv);
