@@ -1,6 +1,6 @@
 import { defineConfig } from "vitest/config";
 
-// Two projects: `unit` is pure and needs nothing; `integration` talks to the real
+// Three projects: `unit` is pure and needs nothing; `testbed` runs real HAProxy on loopback; `integration` talks to the real
 // kube-apiserver from hack/local-cluster, which its global setup starts once per run.
 export default defineConfig({
   test: {
@@ -9,7 +9,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/integration/**"],
+          exclude: ["test/integration/**", "test/testbed/**"],
         },
       },
       {
@@ -18,6 +18,16 @@ export default defineConfig({
           include: ["test/integration/**/*.test.ts"],
           globalSetup: ["test/integration/global-setup.ts"],
           testTimeout: 120_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // The loopback testbed's smoke run: real HAProxy and real sockets, under 60 s.
+        test: {
+          name: "testbed",
+          include: ["test/testbed/**/*.test.ts"],
+          testTimeout: 180_000,
           hookTimeout: 300_000,
           fileParallelism: false,
         },

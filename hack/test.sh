@@ -11,6 +11,7 @@ npm ci --no-audit --no-fund
 echo "==> typecheck and lint"
 npx tsc --noEmit -p tsconfig.json
 npx eslint src test bench
-echo "==> tests (unit, then integration against the local control plane)"
+echo "==> tests (unit; integration against the local control plane; the loopback testbed)"
 npx vitest run --project unit "$@"
 npx vitest run --project integration "$@"
+npx vitest run --project testbed "$@"
