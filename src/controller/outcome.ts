@@ -1,0 +1,28 @@
+/**
+ * What a reconcile asks for next. Errors are thrown, never returned alongside an outcome, so the worker
+ * never has to guess what "a result and an error" means (controller-runtime logs that case as ambiguous).
+ */
+export type Outcome =
+  /** Converged, or nothing to do until a watch event says otherwise. */
+  | { readonly kind: "done" }
+  /** Waiting on something that is not an error (a missing Service, no Ready proxy): retry with backoff. */
+  | { readonly kind: "waiting"; readonly reason: string }
+  /** Come back after a fixed time, for example to re-check a revert window. */
+  | { readonly kind: "requeueAfter"; readonly ms: number; readonly reason: string };
+
+export const Outcome = {
+  done: (): Outcome => ({ kind: "done" }),
+  waiting: (reason: string): Outcome => ({ kind: "waiting", reason }),
+  requeueAfter: (ms: number, reason: string): Outcome => ({ kind: "requeueAfter", ms, reason }),
+};
+
+/**
+ * An error that retrying cannot fix (a spec the user must change). It is counted and logged, not retried:
+ * the next change to the object brings it back to the queue. Like controller-runtime's TerminalError.
+ */
+export class TerminalError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "TerminalError";
+  }
+}

@@ -1,0 +1,79 @@
+import { keyOf, type KubeObject, type ObjectKey } from "../kube/object.js";
+
+/** A read-only view of a cache. It can be stale: readers decide, and writes go to the API server only. */
+export interface StoreReader<T extends KubeObject> {
+  get(key: ObjectKey): T | undefined;
+  /** Every object, or those of one namespace. */
+  list(namespace?: string): readonly T[];
+  readonly size: number;
+}
+
+/** What a write to the store changed, so the informer can tell handlers about it. */
+export type StoreChange<T> =
+  | { readonly type: "added"; readonly object: T }
+  | { readonly type: "modified"; readonly object: T; readonly old: T }
+  | { readonly type: "deleted"; readonly object: T };
+
+/**
+ * The cache of one kind, fed by watchers (one per watched namespace, or one for all). Only the reflector
+ * writes to it; everyone else gets the StoreReader.
+ */
+export class Store<T extends KubeObject> implements StoreReader<T> {
+  readonly #byNamespace = new Map<string, Map<string, T>>();
+
+  get(key: ObjectKey): T | undefined {
+    const i = key.indexOf("/");
+    return this.#byNamespace.get(key.slice(0, i))?.get(key.slice(i + 1));
+  }
+
+  list(namespace?: string): readonly T[] {
+    if (namespace !== undefined) return [...(this.#byNamespace.get(namespace)?.values() ?? [])];
+    return [...this.#byNamespace.values()].flatMap((m) => [...m.values()]);
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const m of this.#byNamespace.values()) n += m.size;
+    return n;
+  }
+
+  apply(obj: T): StoreChange<T> | undefined {
+    const ns = obj.metadata.namespace ?? "";
+    let m = this.#byNamespace.get(ns);
+    if (!m) this.#byNamespace.set(ns, (m = new Map()));
+    const old = m.get(obj.metadata.name);
+    m.set(obj.metadata.name, obj);
+    if (!old) return { type: "added", object: obj };
+    if (old.metadata.resourceVersion === obj.metadata.resourceVersion) return undefined;
+    return { type: "modified", object: obj, old };
+  }
+
+  delete(obj: T): StoreChange<T> | undefined {
+    const m = this.#byNamespace.get(obj.metadata.namespace ?? "");
+    const old = m?.get(obj.metadata.name);
+    if (!old) return undefined;
+    m?.delete(obj.metadata.name);
+    return { type: "deleted", object: old };
+  }
+
+  /**
+   * Swaps in the result of a full list for one scope (a namespace, or everything when undefined), atomically
+   * as kube-rs's InitDone does: objects gone from the list are reported deleted, so a missed DELETE during
+   * a watch outage still reaches the handlers.
+   */
+  replace(scope: string | undefined, items: readonly T[]): StoreChange<T>[] {
+    const changes: StoreChange<T>[] = [];
+    const fresh = new Set(items.map((i) => keyOf(i)));
+    for (const old of this.list(scope)) {
+      if (!fresh.has(keyOf(old))) {
+        const c = this.delete(old);
+        if (c) changes.push(c);
+      }
+    }
+    for (const item of items) {
+      const c = this.apply(item);
+      if (c) changes.push(c);
+    }
+    return changes;
+  }
+}

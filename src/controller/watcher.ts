@@ -1,0 +1,148 @@
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeObject } from "../kube/object.js";
+import type { Reader } from "../kube/client.js";
+import { isGone } from "../kube/errors.js";
+import { collectionPath, type ResourceType } from "../kube/resources.js";
+import { openWatch, type WatchStream } from "../kube/watch.js";
+import type { Clock } from "./clock.js";
+
+/**
+ * What a watcher reports, following kube-rs: a full list arrives as `listed` (the consumer swaps its cache
+ * in one step), then every change as `applied` or `deleted`.
+ */
+export type WatcherEvent =
+  | { readonly type: "listed"; readonly items: readonly KubeObject[] }
+  | { readonly type: "applied"; readonly object: KubeObject }
+  | { readonly type: "deleted"; readonly object: KubeObject };
+
+/** The watcher's state: where the next request starts. */
+type State =
+  | { readonly phase: "empty" }
+  | { readonly phase: "watching"; readonly resourceVersion: string };
+
+export interface WatcherConfig {
+  readonly resource: ResourceType;
+  /** Undefined watches every namespace. */
+  readonly namespace?: string;
+  readonly labelSelector?: string;
+  /** Page size of the initial list: 500, client-go's default, keeps each response small on big clusters. */
+  readonly pageSize?: number;
+  /** The server ends each watch after this long (with jitter) and we resume, as client-go's reflector does. */
+  readonly watchTimeoutSeconds?: number;
+}
+
+/**
+ * List, then watch from the list's resourceVersion, with bookmarks so that the resourceVersion keeps up
+ * even when nothing we select changes. A watch that ends is resumed from the last resourceVersion seen;
+ * `410 Gone` (too old, compacted) means relist from scratch. Any other failure (the API server restarting)
+ * backs off and retries. Runs until stopped.
+ */
+export class Watcher {
+  readonly #cfg: WatcherConfig;
+  readonly #reader: Reader;
+  readonly #kc: KubeConfig;
+  readonly #clock: Clock;
+  readonly #emit: (e: WatcherEvent) => void;
+  readonly #onError: (err: unknown, phase: "list" | "watch") => void;
+  #state: State = { phase: "empty" };
+  #stream: WatchStream | undefined;
+  #stopped = false;
+  #failures = 0;
+  #cancelSleep: () => void = () => undefined;
+
+  constructor(
+    cfg: WatcherConfig,
+    deps: {
+      reader: Reader;
+      kubeConfig: KubeConfig;
+      clock: Clock;
+      emit: (e: WatcherEvent) => void;
+      onError: (err: unknown, phase: "list" | "watch") => void;
+    },
+  ) {
+    this.#cfg = cfg;
+    this.#reader = deps.reader;
+    this.#kc = deps.kubeConfig;
+    this.#clock = deps.clock;
+    this.#emit = deps.emit;
+    this.#onError = deps.onError;
+  }
+
+  /** Runs the list/watch loop until `stop`. */
+  async run(): Promise<void> {
+    while (!this.#stopped) {
+      const phase = this.#state.phase === "empty" ? "list" : "watch";
+      try {
+        this.#state = this.#state.phase === "empty" ? await this.#list() : await this.#watch(this.#state.resourceVersion);
+        this.#failures = 0;
+      } catch (err) {
+        if (this.#stopped) return;
+        if (isGone(err)) {
+          this.#state = { phase: "empty" };
+          continue;
+        }
+        this.#onError(err, phase);
+        // Back off 0.2 s, 0.4 s, … up to 30 s, so an API server restart is not met with a request storm.
+        this.#failures += 1;
+        await this.#sleep(Math.min(30_000, 200 * 2 ** (this.#failures - 1)));
+      }
+    }
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#stream?.abort();
+    this.#cancelSleep();
+  }
+
+  async #list(): Promise<State> {
+    const items: KubeObject[] = [];
+    let token: string | undefined;
+    let resourceVersion = "";
+    do {
+      const page = await this.#reader.listPage<KubeObject>(this.#cfg.resource, {
+        namespace: this.#cfg.namespace,
+        labelSelector: this.#cfg.labelSelector,
+        limit: this.#cfg.pageSize ?? 500,
+        continue: token,
+      });
+      items.push(...page.items);
+      token = page.continue;
+      resourceVersion = page.resourceVersion;
+    } while (token);
+    this.#emit({ type: "listed", items });
+    return { phase: "watching", resourceVersion };
+  }
+
+  async #watch(from: string): Promise<State> {
+    let resourceVersion = from;
+    const base = this.#cfg.watchTimeoutSeconds ?? 300;
+    this.#stream = openWatch(
+      this.#kc,
+      collectionPath(this.#cfg.resource, this.#cfg.namespace),
+      { resourceVersion, labelSelector: this.#cfg.labelSelector, timeoutSeconds: Math.round(base * (1 + Math.random())) },
+      (e) => {
+        const rv = e.object.metadata?.resourceVersion;
+        if (rv) resourceVersion = rv;
+        if (e.type === "BOOKMARK") return;
+        // Watched objects carry apiVersion/kind already; set them anyway so handlers can rely on them.
+        const object = { ...e.object, apiVersion: this.#cfg.resource.apiVersion, kind: this.#cfg.resource.kind };
+        this.#emit(e.type === "DELETED" ? { type: "deleted", object } : { type: "applied", object });
+      },
+    );
+    const err = await this.#stream.done;
+    this.#stream = undefined;
+    if (err) throw err;
+    return { phase: "watching", resourceVersion };
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const cancel = this.#clock.setTimer(resolve, ms);
+      this.#cancelSleep = () => {
+        cancel();
+        resolve();
+      };
+    });
+  }
+}

@@ -1,0 +1,71 @@
+import { randomBytes } from "node:crypto";
+import type { KubeObject } from "./object.js";
+import type { KubeClient } from "./client.js";
+
+export type EventType = "Normal" | "Warning";
+
+export interface EventInput {
+  readonly type: EventType;
+  /** CamelCase, from the closed set in src/api/conditions.ts. */
+  readonly reason: string;
+  /** A sentence naming the objects involved. */
+  readonly note: string;
+  /** What the controller did or tried: "Apply", "TakeOver", "Restore", "Delete". */
+  readonly action: string;
+}
+
+/** The controller name that events report, as kube-rs's recorder does: `kubectl describe` shows it. */
+export const REPORTING_CONTROLLER = "msvcbench.io/proxy-service-operator";
+
+/**
+ * Publishes `events.k8s.io/v1` Events about an object, naming this controller and the pod it runs in.
+ * Needs RBAC `create` on `events.k8s.io/events`. Publishing is best effort: a failed event must never fail
+ * a reconcile, so errors go to `onError` only. The same reason and note about the same object are sent
+ * once per ten minutes, so that a retried reconcile does not flood `kubectl describe`.
+ */
+export class EventRecorder {
+  readonly #client: KubeClient;
+  readonly #instance: string;
+  readonly #onError: (err: unknown) => void;
+  readonly #recent = new Map<string, number>();
+
+  constructor(client: KubeClient, instance: string, onError: (err: unknown) => void) {
+    this.#client = client;
+    this.#instance = instance;
+    this.#onError = onError;
+  }
+
+  async publish(regarding: KubeObject, e: EventInput): Promise<void> {
+    const dedupKey = `${regarding.metadata.uid}/${e.reason}/${e.note}`;
+    const now = Date.now();
+    const last = this.#recent.get(dedupKey);
+    if (last !== undefined && now - last < 600_000) return;
+    this.#recent.set(dedupKey, now);
+    if (this.#recent.size > 10_000) this.#recent.clear();
+    const name = `${regarding.metadata.name}.${randomBytes(8).toString("hex")}`;
+    try {
+      await this.#client.create({
+        apiVersion: "events.k8s.io/v1",
+        kind: "Event",
+        metadata: { name, namespace: regarding.metadata.namespace ?? "default" },
+        eventTime: new Date(now).toISOString().replace("Z", "000Z"),
+        reportingController: REPORTING_CONTROLLER,
+        reportingInstance: this.#instance,
+        action: e.action,
+        reason: e.reason,
+        note: e.note.slice(0, 1024),
+        type: e.type,
+        regarding: {
+          apiVersion: regarding.apiVersion,
+          kind: regarding.kind,
+          name: regarding.metadata.name,
+          namespace: regarding.metadata.namespace,
+          uid: regarding.metadata.uid,
+          resourceVersion: regarding.metadata.resourceVersion,
+        },
+      } as KubeObject);
+    } catch (err) {
+      this.#onError(err);
+    }
+  }
+}
