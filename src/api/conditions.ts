@@ -1,0 +1,96 @@
+import type { Condition } from "./types.js";
+
+/** Condition types: a closed set. Add one only if a user can act on it. */
+export const ConditionTypes = {
+  /** The summary: the proxies run, and spec.serviceName reaches them. */
+  Ready: "Ready",
+} as const;
+export type ConditionType = (typeof ConditionTypes)[keyof typeof ConditionTypes];
+
+/** Condition reasons (also the reasons of Warning events): a closed set, CamelCase. */
+export const Reasons = {
+  /** Everything is applied, a proxy pod is Ready and spec.serviceName reaches the proxies. */
+  Ready: "Ready",
+  /** The owned objects are applied, but no proxy pod is Ready yet; the takeover waits for one. */
+  ProxyNotAvailable: "ProxyNotAvailable",
+  /** Neither spec.serviceName nor spec.target exists, so there is nothing to learn the ports from. */
+  TargetServiceMissing: "TargetServiceMissing",
+  /** Another ProxyService already took over spec.serviceName; this one touches nothing. */
+  ServiceClaimedByAnother: "ServiceClaimedByAnother",
+  /** The Service cannot be carried by the proxies without breaking a caller (e.g. a UDP port, no selector). */
+  TakeoverRefused: "TakeoverRefused",
+  /** Another field manager keeps putting the original selector back (GitOps, Helm); the operator stopped fighting. */
+  TakeoverReverted: "TakeoverReverted",
+  /** The spec is valid for the schema but not for the cluster (e.g. spec.port is not a port of the Service). */
+  SpecInvalid: "SpecInvalid",
+  /** The ProxyService is being deleted and the taken-over Service is being restored. */
+  Restoring: "Restoring",
+} as const;
+export type ConditionReason = (typeof Reasons)[keyof typeof Reasons];
+
+/** Reasons of Normal events for actions, one per kind of change the operator makes. */
+export const EventReasons = {
+  /** The operator created the target Service as a copy of spec.serviceName's selector and ports. */
+  TargetServiceCreated: "TargetServiceCreated",
+  /** spec.serviceName now selects the proxy pods (changed in place). */
+  ServiceTakenOver: "ServiceTakenOver",
+  /** spec.serviceName did not exist; the operator created it to reach the proxies. */
+  ServiceCreated: "ServiceCreated",
+  /** spec.serviceName got back its original selector and ports. */
+  ServiceRestored: "ServiceRestored",
+  /** An owned object was created or changed to match the spec (drift repaired, or spec changed). */
+  ObjectApplied: "ObjectApplied",
+} as const;
+export type EventReason = (typeof EventReasons)[keyof typeof EventReasons];
+
+/** What a caller wants a condition to be; setCondition adds the times. */
+export interface ConditionInput {
+  type: ConditionType;
+  status: "True" | "False" | "Unknown";
+  reason: ConditionReason;
+  message: string;
+  observedGeneration: number;
+}
+
+/**
+ * Returns `conditions` with `next` set, as Kubernetes conventions ask: `lastTransitionTime`
+ * changes only when `status` flips (so a reason or message change keeps it), and
+ * `observedGeneration` is always recorded. Pure: `now` is passed in, the input is not changed,
+ * and the result keeps the order of the others. Returns the same array when nothing changed,
+ * so a caller can compare by identity to skip a status write.
+ */
+export function setCondition(
+  conditions: readonly Condition[] | undefined,
+  next: ConditionInput,
+  now: Date,
+): Condition[] {
+  const current = conditions ?? [];
+  const old = current.find((c) => c.type === next.type);
+  const lastTransitionTime =
+    old !== undefined && old.status === next.status ? old.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, "Z");
+  const updated: Condition = {
+    type: next.type,
+    status: next.status,
+    reason: next.reason,
+    message: next.message,
+    lastTransitionTime,
+    observedGeneration: next.observedGeneration,
+  };
+  if (old !== undefined && isSameCondition(old, updated)) return current as Condition[];
+  return old === undefined ? [...current, updated] : current.map((c) => (c.type === next.type ? updated : c));
+}
+
+/** The condition of `type`, if set. */
+export function findCondition(conditions: readonly Condition[] | undefined, type: ConditionType): Condition | undefined {
+  return conditions?.find((c) => c.type === type);
+}
+
+function isSameCondition(a: Condition, b: Condition): boolean {
+  return (
+    a.status === b.status &&
+    a.reason === b.reason &&
+    a.message === b.message &&
+    a.lastTransitionTime === b.lastTransitionTime &&
+    a.observedGeneration === b.observedGeneration
+  );
+}

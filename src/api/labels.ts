@@ -1,0 +1,44 @@
+import { createHash } from "node:crypto";
+
+/** The operator's name: field manager, managed-by label, event reporter. */
+export const OPERATOR_NAME = "proxy-service-operator";
+
+export const Labels = {
+  /** Every owned object: who manages it. */
+  managedBy: "app.kubernetes.io/managed-by",
+  /** Every owned object: the ProxyService it belongs to (its name). */
+  instance: "app.kubernetes.io/instance",
+  /** Every owned object: what it is part of. */
+  name: "app.kubernetes.io/name",
+  /**
+   * The proxy pods' selector label (Gateway, Deployment, PDB, taken-over Service). Its value is
+   * unique across namespaces (see proxySelectorValue), because an Istio Gateway's selector
+   * matches pods in every namespace.
+   */
+  proxy: "proxyservice.msvcbench.io/proxy",
+} as const;
+
+export const Annotations = {
+  /** On a Service the operator took over: the takeover record (JSON), see takeover.ts. */
+  takeover: "proxyservice.msvcbench.io/takeover",
+} as const;
+
+/** The value of Labels.name on every owned object. */
+export const APP_NAME = "proxy-service";
+
+const MAX_LABEL_VALUE = 63;
+
+/**
+ * The value of the proxy selector label for the ProxyService `name` in `namespace`:
+ * `<namespace>.<name>` when it fits in a label value (readable), else a prefix of it and a hash
+ * of the whole. Deterministic, so `proxy-service render` without a cluster prints what the
+ * operator applies; `.` cannot appear in a namespace, so `<namespace>.<name>` is unambiguous.
+ */
+export function proxySelectorValue(namespace: string, name: string): string {
+  const readable = `${namespace}.${name}`;
+  if (readable.length <= MAX_LABEL_VALUE) return readable;
+  const hash = createHash("sha256").update(`${namespace}/${name}`).digest("hex").slice(0, 16);
+  // A label value must start and end with an alphanumeric character.
+  const prefix = readable.slice(0, MAX_LABEL_VALUE - hash.length - 1).replace(/[^a-z0-9]+$/, "");
+  return `${prefix}-${hash}`;
+}

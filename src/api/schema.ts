@@ -1,0 +1,312 @@
+import { Type, type Static, type TSchema, type SchemaOptions } from "@sinclair/typebox";
+
+// The single source of the ProxyService API: the TypeScript types (Static<>), the defaults
+// (withDefaults reads the `default` keywords) and the CRD's OpenAPI schema (src/api/crd.ts)
+// all come from the definitions below, so they cannot disagree.
+//
+// Kubernetes accepts only a "structural" subset of OpenAPI v3: no `const`, no `$ref`, and no
+// `type` inside `anyOf`. So enums are built with `stringEnum` (a plain `enum`) rather than
+// TypeBox's union of literals, and every node carries a `description` for `kubectl explain`.
+
+/** A CEL rule as the API server evaluates it (`x-kubernetes-validations`). */
+export interface CelRule {
+  rule: string;
+  message: string;
+  fieldPath?: string;
+  reason?: "FieldValueInvalid" | "FieldValueForbidden" | "FieldValueRequired" | "FieldValueDuplicate";
+}
+
+function cel(rules: CelRule[]): { "x-kubernetes-validations": CelRule[] } {
+  return { "x-kubernetes-validations": rules };
+}
+
+/** A string restricted to `values`, typed as their union. */
+function stringEnum<const T extends readonly string[]>(values: T, options: SchemaOptions) {
+  return Type.Unsafe<T[number]>({ type: "string", enum: [...values], ...options });
+}
+
+/** A Kubernetes resource quantity: `1`, `0.5`, `100m`, `128Mi` (int or string, as in core/v1). */
+function quantity(options: SchemaOptions) {
+  return Type.Unsafe<string | number>({
+    anyOf: [{ type: "integer" }, { type: "string" }],
+    pattern: "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$",
+    "x-kubernetes-int-or-string": true,
+    ...options,
+  });
+}
+
+/** A Service name: an RFC 1035 DNS label, as the API server requires of Services. */
+function serviceNameField(description: string, extra: SchemaOptions = {}) {
+  return Type.String({
+    description,
+    minLength: 1,
+    maxLength: 63,
+    pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$",
+    ...extra,
+  });
+}
+
+function portNumber(description: string, extra: SchemaOptions = {}) {
+  return Type.Integer({ description, format: "int32", minimum: 1, maximum: 65535, ...extra });
+}
+
+export const LOAD_BALANCERS = ["LEAST_REQUEST", "ROUND_ROBIN", "RANDOM", "PASSTHROUGH"] as const;
+export const PROTOCOLS = ["HTTP", "HTTP2", "GRPC"] as const;
+export const PORT_PROTOCOLS = ["HTTP", "HTTP2", "GRPC", "TCP"] as const;
+export const CALLER_TLS_MODES = ["DISABLE", "ISTIO_MUTUAL"] as const;
+
+export const UriSchema = Type.Object(
+  {
+    matchUriPrefix: Type.Optional(
+      Type.String({
+        description:
+          "Only requests whose path starts with this prefix are routed to the target (on spec.port); others get 404. Must start with '/'.",
+        minLength: 1,
+        maxLength: 1024,
+        pattern: "^/",
+      }),
+    ),
+    rewriteUri: Type.Optional(
+      Type.String({
+        description:
+          "Replaces the matched prefix (spec.uri.matchUriPrefix) before the request reaches the target. Must start with '/'; needs matchUriPrefix.",
+        minLength: 1,
+        maxLength: 1024,
+        pattern: "^/",
+      }),
+    ),
+  },
+  {
+    description: "Optional URI prefix match and rewrite for spec.port, as in the published prototype.",
+    ...cel([
+      {
+        rule: "!has(self.rewriteUri) || has(self.matchUriPrefix)",
+        message: "spec.uri.rewriteUri needs spec.uri.matchUriPrefix: set matchUriPrefix to the prefix to replace, or remove rewriteUri",
+        fieldPath: ".rewriteUri",
+        reason: "FieldValueRequired",
+      },
+    ]),
+  },
+);
+
+export const ExtraPortSchema = Type.Object(
+  {
+    port: portNumber("A port of the Service spec.serviceName (its `port`, not its targetPort)."),
+    protocol: stringEnum(PORT_PROTOCOLS, {
+      description:
+        "How the proxies carry this port: HTTP, HTTP2 or GRPC are balanced per request with spec.loadBalancer; TCP is balanced per connection.",
+    }),
+  },
+  { description: "The protocol of one more port of the Service, overriding the detection from its appProtocol or name." },
+);
+
+export const AutoscalingSchema = Type.Object(
+  {
+    minReplicas: Type.Optional(
+      Type.Integer({ description: "Fewest proxy pods the HorizontalPodAutoscaler keeps.", format: "int32", minimum: 1, maximum: 1000, default: 1 }),
+    ),
+    maxReplicas: Type.Optional(
+      Type.Integer({ description: "Most proxy pods the HorizontalPodAutoscaler may run.", format: "int32", minimum: 1, maximum: 1000, default: 5 }),
+    ),
+    targetCPUUtilizationPercentage: Type.Optional(
+      Type.Integer({
+        description: "Average CPU use of the proxy pods, as a percentage of their CPU request, that the autoscaler aims for (the published default is 70).",
+        format: "int32",
+        minimum: 1,
+        maximum: 100,
+        default: 70,
+      }),
+    ),
+  },
+  {
+    description: "Autoscaling of the proxy pods (autoscaling/v2 HorizontalPodAutoscaler on CPU). A PodDisruptionBudget is added when maxReplicas > 1.",
+    default: {},
+    ...cel([
+      {
+        rule: "self.minReplicas <= self.maxReplicas",
+        message: "spec.autoscaling.minReplicas must not exceed spec.autoscaling.maxReplicas: lower minReplicas or raise maxReplicas",
+        fieldPath: ".minReplicas",
+      },
+    ]),
+  },
+);
+
+const ResourceListSchema = (what: string, cpu: string, memory: string) =>
+  Type.Object(
+    {
+      cpu: Type.Optional(quantity({ description: `CPU ${what} of the proxy container.`, default: cpu })),
+      memory: Type.Optional(quantity({ description: `Memory ${what} of the proxy container.`, default: memory })),
+    },
+    { description: `Compute resource ${what}s of the proxy container.`, default: {} },
+  );
+
+export const ResourcesSchema = Type.Object(
+  {
+    requests: Type.Optional(ResourceListSchema("request", "100m", "128Mi")),
+    limits: Type.Optional(ResourceListSchema("limit", "2", "1Gi")),
+  },
+  {
+    description:
+      "Resources of the proxy (istio-proxy) container. The CPU request is what the autoscaler's target percentage refers to, so it is always set.",
+    default: {},
+  },
+);
+
+export const CallerTlsSchema = Type.Object(
+  {
+    mode: Type.Optional(
+      stringEnum(CALLER_TLS_MODES, {
+        description:
+          "DISABLE (the published behaviour): callers' sidecars reach the proxies in plain text. ISTIO_MUTUAL: the proxies' Gateway servers require Istio mTLS and a DestinationRule for spec.serviceName makes callers' sidecars originate it.",
+        default: "DISABLE",
+      }),
+    ),
+  },
+  { description: "Security of the caller-to-proxy hop. See the security section of docs/api.md.", default: {} },
+);
+
+export const ProxyServiceSpecSchema = Type.Object(
+  {
+    serviceName: serviceNameField(
+      "The Service that callers use. The operator takes it over so that it reaches the proxies (or creates it when missing). Cannot change after creation.",
+      cel([
+        {
+          rule: "self == oldSelf",
+          message: "spec.serviceName cannot be changed after creation: delete this ProxyService and create a new one for the other Service",
+          reason: "FieldValueForbidden",
+        },
+      ]),
+    ),
+    target: Type.Optional(
+      serviceNameField(
+        "The Service that groups the application's pods; the proxies send traffic to it. Defaults to '<serviceName>-ep'. Created by the operator as a copy of spec.serviceName's selector and ports when it does not exist; used unchanged when you made it.",
+      ),
+    ),
+    loadBalancer: Type.Optional(
+      stringEnum(LOAD_BALANCERS, {
+        description:
+          "Istio load-balancing policy of the proxies towards the target (DestinationRule trafficPolicy.loadBalancer.simple). LEAST_REQUEST is the point of a ProxyService.",
+        default: "LEAST_REQUEST",
+      }),
+    ),
+    protocol: Type.Optional(
+      stringEnum(PROTOCOLS, { description: "Protocol of spec.port, balanced per request.", default: "HTTP" }),
+    ),
+    port: Type.Optional(
+      portNumber("The Service port whose requests are balanced with spec.protocol and routed with spec.uri. Must be a port of the Service.", {
+        default: 80,
+      }),
+    ),
+    ports: Type.Optional(
+      Type.Array(ExtraPortSchema, {
+        description:
+          "Protocols of the Service's other ports. Every port of the Service keeps working: a port listed neither here nor in spec.port is carried per its appProtocol or name prefix (http, http2, grpc), else as TCP.",
+        maxItems: 64,
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["port"],
+      }),
+    ),
+    uri: Type.Optional(UriSchema),
+    autoscaling: Type.Optional(AutoscalingSchema),
+    resources: Type.Optional(ResourcesSchema),
+    localityLoadBalancing: Type.Optional(
+      Type.Boolean({
+        description:
+          "Whether Istio's locality load balancing applies towards the target. Off by default: with it on, least-request balances only inside each zone and, in some Istio releases, close to random (istio/istio#47804).",
+        default: false,
+      }),
+    ),
+    warmupDuration: Type.Optional(
+      Type.String({
+        description:
+          "Slow start for new target pods (DestinationRule warmupDurationSecs), e.g. '30s': new replicas receive a growing share of requests over this time. Only with LEAST_REQUEST or ROUND_ROBIN. Unset: no warm-up.",
+        pattern: "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$",
+        maxLength: 32,
+      }),
+    ),
+    callerTls: Type.Optional(CallerTlsSchema),
+  },
+  {
+    description: "What a ProxyService proxies, and how.",
+    ...cel([
+      {
+        rule: "!has(self.target) || self.target != self.serviceName",
+        message: "spec.target must differ from spec.serviceName (the target groups the application's pods, serviceName reaches the proxies): remove spec.target or choose another name",
+        fieldPath: ".target",
+      },
+      {
+        rule: "!has(self.ports) || self.ports.all(p, p.port != self.port)",
+        message: "spec.ports must not list spec.port (its protocol is spec.protocol): remove that entry from spec.ports",
+        fieldPath: ".ports",
+        reason: "FieldValueDuplicate",
+      },
+      {
+        rule: "!has(self.warmupDuration) || self.loadBalancer in ['LEAST_REQUEST', 'ROUND_ROBIN']",
+        message: "spec.warmupDuration works only with spec.loadBalancer LEAST_REQUEST or ROUND_ROBIN: remove warmupDuration or change loadBalancer",
+        fieldPath: ".warmupDuration",
+      },
+    ]),
+  },
+);
+
+const ConditionSchema = Type.Object(
+  {
+    type: Type.String({ description: "Type of the condition, e.g. Ready.", maxLength: 316 }),
+    status: stringEnum(["True", "False", "Unknown"] as const, { description: "True, False or Unknown." }),
+    reason: Type.String({ description: "CamelCase reason for the condition's last transition.", maxLength: 1024 }),
+    message: Type.String({ description: "Human-readable message naming the objects involved.", maxLength: 32768 }),
+    lastTransitionTime: Type.String({ description: "When the status last changed.", format: "date-time" }),
+    observedGeneration: Type.Optional(
+      Type.Integer({ description: "The .metadata.generation the condition was set for.", format: "int64", minimum: 0 }),
+    ),
+  },
+  { description: "A Kubernetes-style status condition." },
+);
+
+const TakeoverStatusSchema = Type.Object(
+  {
+    service: Type.String({ description: "The Service that now reaches the proxies (spec.serviceName)." }),
+    mode: stringEnum(["Modified", "Created"] as const, {
+      description: "Modified: the user's Service was changed in place and is restored on deletion. Created: the operator created it.",
+    }),
+  },
+  { description: "What was taken over." },
+);
+
+export const ProxyServiceStatusSchema = Type.Object(
+  {
+    observedGeneration: Type.Optional(Type.Integer({ description: "The .metadata.generation last reconciled.", format: "int64", minimum: 0 })),
+    conditions: Type.Optional(
+      Type.Array(ConditionSchema, {
+        description: "Kubernetes-style conditions; Ready is the summary.",
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["type"],
+      }),
+    ),
+    readyReplicas: Type.Optional(Type.Integer({ description: "Proxy pods that are Ready.", format: "int32", minimum: 0 })),
+    target: Type.Optional(Type.String({ description: "The resolved target Service (spec.target or its default)." })),
+    targetCreated: Type.Optional(Type.Boolean({ description: "Whether the operator created the target Service (and deletes it with the ProxyService)." })),
+    takeover: Type.Optional(TakeoverStatusSchema),
+  },
+  { description: "What the operator observed and did." },
+);
+
+/** The root rule: metadata.name becomes a label value (app.kubernetes.io/instance), which is at most 63 characters. */
+export const rootValidations: CelRule[] = [
+  {
+    rule: "self.metadata.name.size() <= 63",
+    message: "metadata.name must be at most 63 characters (it is used as a label value): choose a shorter name",
+  },
+];
+
+export type ProxyServiceSpecInput = Static<typeof ProxyServiceSpecSchema>;
+export type ProxyServiceStatusShape = Static<typeof ProxyServiceStatusSchema>;
+export type LoadBalancer = (typeof LOAD_BALANCERS)[number];
+export type Protocol = (typeof PROTOCOLS)[number];
+export type PortProtocol = (typeof PORT_PROTOCOLS)[number];
+export type CallerTlsMode = (typeof CALLER_TLS_MODES)[number];
+
+/** Lets tests and crd.ts walk the schema without TypeBox's symbol keys. */
+export function plainSchema(schema: TSchema): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(schema)) as Record<string, unknown>;
+}

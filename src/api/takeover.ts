@@ -1,0 +1,100 @@
+import type { V1Service, V1ServicePort } from "@kubernetes/client-node";
+import { Annotations } from "./labels.js";
+
+export { Annotations, Labels, OPERATOR_NAME, APP_NAME, proxySelectorValue } from "./labels.js";
+
+/**
+ * What the operator needs to restore a Service it changed in place, exactly: kept as JSON in the
+ * annotation Annotations.takeover on that Service itself, so it survives an operator restart or
+ * uninstall, and `proxy-service restore` (or a human, see the README) can undo the takeover
+ * without the ProxyService. The ClusterIP is never changed, so it is not recorded.
+ */
+export interface TakeoverRecord {
+  /** Format version, so that a later operator can read records an older one wrote. */
+  readonly version: 1;
+  /** The ProxyService (same namespace) that took the Service over: the claim. */
+  readonly proxyService: string;
+  /** The Service's selector before the takeover. */
+  readonly selector: Readonly<Record<string, string>>;
+  /** The Service's ports before the takeover, in their order. */
+  readonly ports: readonly V1ServicePort[];
+}
+
+/** Encodes a record with a stable key order, so re-encoding an unchanged record gives the same text (no spurious writes). */
+export function encodeTakeoverRecord(record: TakeoverRecord): string {
+  return JSON.stringify({
+    version: record.version,
+    proxyService: record.proxyService,
+    selector: sortedRecord(record.selector),
+    ports: record.ports.map(normalizePort),
+  });
+}
+
+/**
+ * Decodes a record. Throws an Error naming the annotation when the text is not a record,
+ * since restoring from a guess could break the Service.
+ */
+export function decodeTakeoverRecord(text: string): TakeoverRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw new Error(`annotation ${Annotations.takeover}: not JSON`, { cause });
+  }
+  if (!isRecordShape(value)) {
+    throw new Error(`annotation ${Annotations.takeover}: not a takeover record (version 1 with proxyService, selector, ports)`);
+  }
+  return { version: 1, proxyService: value.proxyService, selector: value.selector, ports: value.ports.map(normalizePort) };
+}
+
+/** The record on `service`, or undefined when it carries none. Throws when the annotation is malformed. */
+export function readTakeoverRecord(service: V1Service | undefined): TakeoverRecord | undefined {
+  const text = service?.metadata?.annotations?.[Annotations.takeover];
+  return text === undefined ? undefined : decodeTakeoverRecord(text);
+}
+
+/** Whether `service` was taken over by a ProxyService other than `proxyServiceName`. */
+export function isClaimedByAnother(service: V1Service | undefined, proxyServiceName: string): boolean {
+  const record = readTakeoverRecord(service);
+  return record !== undefined && record.proxyService !== proxyServiceName;
+}
+
+/**
+ * The fields of a port that matter for restoring it, in a fixed key order, with the API
+ * server's defaults made explicit (protocol TCP, targetPort = port) so that two records of the
+ * same Service compare equal however the Service was written.
+ */
+export function normalizePort(port: V1ServicePort): V1ServicePort {
+  const out: V1ServicePort = { port: port.port };
+  if (port.name !== undefined) out.name = port.name;
+  out.protocol = port.protocol ?? "TCP";
+  if (port.appProtocol !== undefined) out.appProtocol = port.appProtocol;
+  out.targetPort = port.targetPort ?? port.port;
+  if (port.nodePort !== undefined) out.nodePort = port.nodePort;
+  return out;
+}
+
+function sortedRecord(input: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(input).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+interface RecordShape {
+  version: 1;
+  proxyService: string;
+  selector: Record<string, string>;
+  ports: V1ServicePort[];
+}
+
+function isRecordShape(value: unknown): value is RecordShape {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    v.version === 1 &&
+    typeof v.proxyService === "string" &&
+    typeof v.selector === "object" &&
+    v.selector !== null &&
+    Object.values(v.selector).every((s) => typeof s === "string") &&
+    Array.isArray(v.ports) &&
+    v.ports.every((p) => typeof p === "object" && p !== null && typeof (p as { port?: unknown }).port === "number")
+  );
+}

@@ -1,0 +1,127 @@
+import type { V1Service, V1ServicePort } from "@kubernetes/client-node";
+import { Reasons } from "../api/conditions.js";
+import { SpecError } from "../api/errors.js";
+import { normalizePort, readTakeoverRecord, type TakeoverRecord } from "../api/takeover.js";
+import type { DefaultedProxyService } from "../api/types.js";
+import { isOwnedBy, proxySelector } from "./metadata.js";
+
+/** The Services as they are now in the ProxyService's namespace (from the operator's cache, or files for the CLI). */
+export interface ObservedServices {
+  /** The spec.serviceName Service, if it exists. */
+  readonly service?: V1Service;
+  /** The spec.target Service, if it exists. */
+  readonly target?: V1Service;
+}
+
+/** Where the application's pods and ports are, and what spec.serviceName has to keep. */
+export interface Application {
+  /** The selector of the application's pods (for a target the operator creates). */
+  readonly selector: Readonly<Record<string, string>>;
+  /** The application's ports: the target's ports, or the ports spec.serviceName had before the takeover. */
+  readonly ports: readonly V1ServicePort[];
+  /** The ports spec.serviceName must keep after the takeover (what callers use). */
+  readonly callerPorts: readonly V1ServicePort[];
+  /** Whether the target is the user's (use as is) or the operator's to create or keep up to date. */
+  readonly isUserTarget: boolean;
+  /**
+   * How spec.serviceName is taken over: Modified (the user's Service, changed in place; record
+   * holds what to restore) or Created (it did not exist, or the operator created it earlier).
+   */
+  readonly takeover: { readonly mode: "Modified"; readonly record: TakeoverRecord } | { readonly mode: "Created" };
+}
+
+/**
+ * Decides where the application's selector and ports come from, in this order:
+ * 1. a target Service the user made (not owned by this ProxyService): used as it is;
+ * 2. else the original of spec.serviceName: the takeover record on it (while it is taken over),
+ *    or the live Service (before the takeover, or after someone put their own selector back);
+ * 3. else a target the operator created earlier (spec.serviceName was deleted since).
+ * Returns undefined when there is nothing to learn from (the caller reports TargetServiceMissing).
+ * Throws SpecError (reason TakeoverRefused) for a Service the proxies cannot carry. Pure.
+ */
+export function resolveApplication(proxyService: DefaultedProxyService, observed: ObservedServices): Application | undefined {
+  const userTarget = observed.target !== undefined && !isOwnedBy(observed.target, proxyService) ? observed.target : undefined;
+  const isOurCreation = observed.service !== undefined && isCreatedByUs(proxyService, observed.service);
+  const live = observed.service !== undefined && !isOurCreation ? observed.service : undefined;
+  const original = live === undefined ? undefined : originalOf(proxyService, live);
+
+  const source = userTarget ?? (original === undefined ? observed.target : undefined);
+  const app =
+    source !== undefined
+      ? { selector: source.spec?.selector ?? {}, ports: (source.spec?.ports ?? []).map(normalizePort) }
+      : original;
+  if (app === undefined) return undefined;
+  return {
+    selector: app.selector,
+    ports: app.ports,
+    callerPorts: original?.ports ?? app.ports,
+    isUserTarget: userTarget !== undefined,
+    takeover:
+      original === undefined
+        ? { mode: "Created" }
+        : {
+            mode: "Modified",
+            record: { version: 1, proxyService: proxyService.metadata.name, selector: original.selector, ports: original.ports },
+          },
+  };
+}
+
+/** Whether spec.serviceName is a Service this operator created (owned, or already selecting our proxies without a record). */
+function isCreatedByUs(proxyService: DefaultedProxyService, service: V1Service): boolean {
+  if (readTakeoverRecord(service) !== undefined) return false;
+  return isOwnedBy(service, proxyService) || isSelectingProxies(proxyService, service);
+}
+
+function isSelectingProxies(proxyService: DefaultedProxyService, service: V1Service): boolean {
+  const ours = proxySelector(proxyService);
+  const selector = service.spec?.selector ?? {};
+  const keys = Object.keys(selector);
+  return keys.length === Object.keys(ours).length && keys.every((k) => selector[k] === ours[k]);
+}
+
+/**
+ * The selector and ports of spec.serviceName before the takeover. While the Service still
+ * selects our proxies, the record is the truth for the selector; a port is taken from the
+ * record unless someone changed it since (its targetPort is no longer the one we set), and
+ * ports added or removed on the live Service are carried over. When the selector is no longer
+ * ours (a user or a GitOps tool put one back), the live Service is the new original.
+ */
+function originalOf(
+  proxyService: DefaultedProxyService,
+  live: V1Service,
+): { selector: Record<string, string>; ports: V1ServicePort[] } {
+  checkCarriable(proxyService, live);
+  const record = readTakeoverRecord(live);
+  const livePorts = (live.spec?.ports ?? []).map(normalizePort);
+  if (record === undefined || !isSelectingProxies(proxyService, live)) {
+    if (Object.keys(live.spec?.selector ?? {}).length === 0) {
+      throw refuse(
+        `Service "${proxyService.spec.serviceName}" has no selector, so its pods cannot be found and it could not be restored exactly`,
+        "give it a selector, or front a Service that has one",
+      );
+    }
+    return { selector: { ...(live.spec?.selector ?? {}) }, ports: livePorts };
+  }
+  const ports = livePorts.map((p) => {
+    const recorded = record.ports.find((r) => r.port === p.port && r.protocol === p.protocol);
+    return recorded !== undefined && String(p.targetPort) === String(p.port) ? recorded : p;
+  });
+  return { selector: { ...record.selector }, ports };
+}
+
+function checkCarriable(proxyService: DefaultedProxyService, live: V1Service): void {
+  const name = proxyService.spec.serviceName;
+  if (live.spec?.type === "ExternalName") {
+    throw refuse(`Service "${name}" is of type ExternalName and has no pods to proxy`, "front a Service with a selector instead");
+  }
+  if (live.spec?.clusterIP === "None") {
+    throw refuse(
+      `Service "${name}" is headless (clusterIP: None): callers resolve pod addresses directly, so proxies cannot be put in front of it`,
+      "front a Service with a cluster IP instead",
+    );
+  }
+}
+
+function refuse(problem: string, fix: string): SpecError {
+  return new SpecError("serviceName", problem, fix, Reasons.TakeoverRefused);
+}

@@ -1,0 +1,112 @@
+import type {
+  V1Deployment,
+  V1PodDisruptionBudget,
+  V1Service,
+  V1ServiceAccount,
+  V2HorizontalPodAutoscaler,
+} from "@kubernetes/client-node";
+import { Reasons } from "../api/conditions.js";
+import { isClaimedByAnother, readTakeoverRecord, type TakeoverRecord } from "../api/takeover.js";
+import type { DefaultedProxyService } from "../api/types.js";
+import { resolveApplication, type ObservedServices } from "./application.js";
+import { renderCallerDestinationRule, renderDestinationRule } from "./destination-rule.js";
+import { renderDeployment } from "./deployment.js";
+import { renderGateway } from "./gateway.js";
+import { renderHorizontalPodAutoscaler } from "./horizontal-pod-autoscaler.js";
+import type { DestinationRule, Gateway, VirtualService } from "./istio-types.js";
+import { proxySelector } from "./metadata.js";
+import { renderPodDisruptionBudget } from "./pod-disruption-budget.js";
+import { planPorts, type PortPlan } from "./ports.js";
+import { renderServiceAccount } from "./service-account.js";
+import { renderTakenOverService, renderTargetService } from "./services.js";
+import { renderVirtualService } from "./virtual-service.js";
+
+export type { ObservedServices } from "./application.js";
+export type { PortPlan } from "./ports.js";
+
+/** Everything the operator applies for one ProxyService, as separate fields: the operator decides what to apply when. */
+export interface DesiredState {
+  readonly kind: "desired";
+  readonly serviceAccount: V1ServiceAccount;
+  readonly deployment: V1Deployment;
+  readonly horizontalPodAutoscaler: V2HorizontalPodAutoscaler;
+  /** Undefined when at most one proxy can run (autoscaling.maxReplicas 1). */
+  readonly podDisruptionBudget: V1PodDisruptionBudget | undefined;
+  readonly gateway: Gateway;
+  readonly virtualService: VirtualService;
+  readonly destinationRule: DestinationRule;
+  /** For callers' sidecars to originate mTLS to the proxies; undefined unless callerTls.mode is ISTIO_MUTUAL. */
+  readonly callerDestinationRule: DestinationRule | undefined;
+  /** The target to create (a copy of the application's selector and ports), or undefined when the user made it. */
+  readonly targetService: V1Service | undefined;
+  /** spec.serviceName as it must look after the takeover (see renderTakenOverService). Apply it only once a proxy is Ready. */
+  readonly takenOverService: V1Service;
+  /** Modified: the user's Service, restored from `record` on deletion. Created: the operator makes (and owns) it. */
+  readonly takeover: { readonly mode: "Modified"; readonly record: TakeoverRecord } | { readonly mode: "Created" };
+  /** The label selecting the proxy pods (to read their readiness). */
+  readonly proxySelector: Readonly<Record<string, string>>;
+  /** How each port of spec.serviceName is carried. */
+  readonly ports: readonly PortPlan[];
+}
+
+/** Render cannot proceed yet, and nothing is wrong with the spec: report the reason and wait for a Service event. */
+export interface Waiting {
+  readonly kind: "waiting";
+  readonly reason: typeof Reasons.TargetServiceMissing | typeof Reasons.ServiceClaimedByAnother;
+  /** A sentence naming the objects involved and what would unblock it. */
+  readonly message: string;
+}
+
+export type RenderOutcome = DesiredState | Waiting;
+
+/**
+ * Everything the operator applies for one ProxyService, given the Services as they are now.
+ * The same function backs `proxy-service render`, so the two cannot drift.
+ *
+ * Pure and deterministic: no I/O, clock, randomness or environment; same input, same output.
+ * - Returns Waiting (not an error: it converges by itself when a Service appears or is freed)
+ *   when neither spec.serviceName nor spec.target exists (TargetServiceMissing), or when another
+ *   ProxyService has taken spec.serviceName over (ServiceClaimedByAnother).
+ * - Throws SpecError when the spec does not fit the Services (reason SpecInvalid, e.g. spec.port
+ *   is not a port of the Service) or when the Service cannot be carried without breaking a
+ *   caller (reason TakeoverRefused, e.g. a UDP port, no selector, headless). Nothing should be
+ *   changed then.
+ * - Throws Error when the takeover annotation on spec.serviceName is malformed.
+ * Where the application's selector and ports come from is decided by resolveApplication.
+ */
+export function desired(proxyService: DefaultedProxyService, observed: ObservedServices): RenderOutcome {
+  const { spec, metadata } = proxyService;
+  if (isClaimedByAnother(observed.service, metadata.name)) {
+    const other = readTakeoverRecord(observed.service)?.proxyService ?? "";
+    return {
+      kind: "waiting",
+      reason: Reasons.ServiceClaimedByAnother,
+      message: `Service "${spec.serviceName}" in namespace "${metadata.namespace}" is already taken over by ProxyService "${other}"; delete one of the two ProxyServices`,
+    };
+  }
+  const app = resolveApplication(proxyService, observed);
+  if (app === undefined) {
+    return {
+      kind: "waiting",
+      reason: Reasons.TargetServiceMissing,
+      message: `neither Service "${spec.serviceName}" nor Service "${spec.target}" exists in namespace "${metadata.namespace}"; create one of them, or set spec.target to the Service of the application's pods`,
+    };
+  }
+  const ports = planPorts(proxyService, app);
+  return {
+    kind: "desired",
+    serviceAccount: renderServiceAccount(proxyService),
+    deployment: renderDeployment(proxyService),
+    horizontalPodAutoscaler: renderHorizontalPodAutoscaler(proxyService),
+    podDisruptionBudget: renderPodDisruptionBudget(proxyService),
+    gateway: renderGateway(proxyService, ports),
+    virtualService: renderVirtualService(proxyService, ports),
+    destinationRule: renderDestinationRule(proxyService),
+    callerDestinationRule: renderCallerDestinationRule(proxyService),
+    targetService: renderTargetService(proxyService, app),
+    takenOverService: renderTakenOverService(proxyService, app, ports),
+    takeover: app.takeover,
+    proxySelector: proxySelector(proxyService),
+    ports,
+  };
+}

@@ -1,0 +1,48 @@
+import type { DefaultedProxyService } from "../api/types.js";
+import type { DestinationRule, LoadBalancerSettings } from "./istio-types.js";
+import { ISTIO_API_VERSION } from "./istio-types.js";
+import { ownedMetadata, serviceFqdn } from "./metadata.js";
+
+/**
+ * How the proxies balance over the target's pods: spec.loadBalancer, locality balancing
+ * switched explicitly (istio/istio#47804: with it on, least-request balances only inside each
+ * zone) and the optional warm-up. exportTo "." applies it to the proxies in this namespace only,
+ * so other clients of the target keep their own policy. Pure.
+ */
+export function renderDestinationRule(proxyService: DefaultedProxyService): DestinationRule {
+  const { spec, metadata } = proxyService;
+  const loadBalancer: LoadBalancerSettings = {
+    simple: spec.loadBalancer,
+    localityLbSetting: { enabled: spec.localityLoadBalancing },
+    ...(spec.warmupDuration === undefined ? {} : { warmupDurationSecs: spec.warmupDuration }),
+  };
+  return {
+    apiVersion: ISTIO_API_VERSION,
+    kind: "DestinationRule",
+    metadata: ownedMetadata(proxyService, metadata.name),
+    spec: {
+      host: serviceFqdn(spec.target, metadata.namespace),
+      exportTo: ["."],
+      trafficPolicy: { loadBalancer },
+    },
+  };
+}
+
+/**
+ * With callerTls ISTIO_MUTUAL, what callers' sidecars need to originate Istio mTLS to the
+ * proxies: gateway-template pods carry no sidecar tlsMode label, so auto-mTLS would send plain
+ * text. Exported to every namespace, since callers can be anywhere. Undefined otherwise. Pure.
+ */
+export function renderCallerDestinationRule(proxyService: DefaultedProxyService): DestinationRule | undefined {
+  const { spec, metadata } = proxyService;
+  if (spec.callerTls.mode !== "ISTIO_MUTUAL") return undefined;
+  return {
+    apiVersion: ISTIO_API_VERSION,
+    kind: "DestinationRule",
+    metadata: ownedMetadata(proxyService, `${metadata.name}-callers`),
+    spec: {
+      host: serviceFqdn(spec.serviceName, metadata.namespace),
+      trafficPolicy: { tls: { mode: "ISTIO_MUTUAL" } },
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import type { V1ObjectMeta } from "@kubernetes/client-node";
+
+// Istio's networking.istio.io/v1 objects, limited to the fields this operator writes.
+// @kubernetes/client-node has no Istio types, and these few fields do not justify a dependency.
+
+export const ISTIO_API_VERSION = "networking.istio.io/v1";
+
+export interface GatewayServer {
+  port: { number: number; name: string; protocol: "HTTP" | "HTTP2" | "GRPC" | "TCP" | "HTTPS" | "TLS" };
+  hosts: string[];
+  tls?: { mode: "ISTIO_MUTUAL" };
+}
+
+export interface Gateway {
+  apiVersion: typeof ISTIO_API_VERSION;
+  kind: "Gateway";
+  metadata: V1ObjectMeta;
+  spec: { selector: Record<string, string>; servers: GatewayServer[] };
+}
+
+export interface RouteDestination {
+  destination: { host: string; port: { number: number } };
+}
+
+export interface HttpRoute {
+  name: string;
+  match: { port: number; uri?: { prefix: string } }[];
+  rewrite?: { uri: string };
+  route: RouteDestination[];
+}
+
+export interface TcpRoute {
+  match: { port: number }[];
+  route: RouteDestination[];
+}
+
+export interface VirtualService {
+  apiVersion: typeof ISTIO_API_VERSION;
+  kind: "VirtualService";
+  metadata: V1ObjectMeta;
+  spec: { hosts: string[]; gateways: string[]; exportTo?: string[]; http?: HttpRoute[]; tcp?: TcpRoute[] };
+}
+
+export interface LoadBalancerSettings {
+  simple: "LEAST_REQUEST" | "ROUND_ROBIN" | "RANDOM" | "PASSTHROUGH";
+  localityLbSetting?: { enabled: boolean };
+  warmupDurationSecs?: string;
+}
+
+export interface DestinationRule {
+  apiVersion: typeof ISTIO_API_VERSION;
+  kind: "DestinationRule";
+  metadata: V1ObjectMeta;
+  spec: {
+    host: string;
+    exportTo?: string[];
+    trafficPolicy: { loadBalancer?: LoadBalancerSettings; tls?: { mode: "ISTIO_MUTUAL" } };
+  };
+}
