@@ -1,0 +1,65 @@
+/**
+ * The loopback testbed's one command. `npx tsx bench/lor/run.ts --sweep default` runs the report's
+ * sweep (under 15 minutes); `--smoke` the test suite's (under 60 s). Prints a table per group and
+ * writes `<out>/lor-<sweep>.json` and the plots (SVG and PNG) next to it.
+ */
+import { Command, InvalidArgumentError } from "commander";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { writePlot } from "../../src/cli/plot-files.js";
+import { formatTable, plotSpecs, TABLE_LEGEND } from "./report.js";
+import { runSweep } from "./sweep.js";
+import { defaultSweep, type Group, smokeSweep } from "./sweeps.js";
+
+const positive = (flag: string) => (text: string): number => {
+  const v = Number(text);
+  if (!(v > 0)) throw new InvalidArgumentError(`${flag} must be a positive number, got "${text}"`);
+  return v;
+};
+
+const program = new Command("lor")
+  .description("Loopback testbed: real HAProxy in sidecar and ProxyService layouts, open-loop load, latency and CPU")
+  .option("--sweep <name>", "default | smoke", "default")
+  .option("--smoke", "same as --sweep smoke")
+  .option("--scale <factor>", "multiply every duration of the default sweep", positive("--scale"), 1)
+  .option("--only <groups>", "comma-separated group names to run (load, callers, proxies, replicas, hop)")
+  .option("--out <dir>", "where to write JSON and plots", join("bench", "results"))
+  .showHelpAfterError();
+
+program.parse(process.argv);
+const opts = program.opts<{ sweep: string; smoke?: boolean; scale: number; only?: string; out: string }>();
+const sweep = opts.smoke ? "smoke" : opts.sweep;
+function sweepGroups(name: string): Group[] {
+  if (name === "default") return defaultSweep(opts.scale);
+  if (name === "smoke") return smokeSweep();
+  return program.error(`--sweep: unknown sweep "${name}"; use default or smoke`);
+}
+let groups = sweepGroups(sweep);
+if (opts.only !== undefined) {
+  const wanted = new Set(opts.only.split(","));
+  groups = groups.filter((g) => wanted.has(g.name));
+  if (groups.length === 0) program.error(`--only: no group named ${opts.only}`);
+}
+const total = groups.reduce((n, g) => n + g.scenarios.length, 0);
+console.log(`lor: sweep "${sweep}", ${groups.length} groups, ${total} configurations`);
+
+const output = await runSweep(sweep, groups, (line) => console.log(line));
+console.log(`\nmachine: ${output.machine.cpuModel}, ${output.machine.cores} cores, ${output.machine.memoryGiB} GiB, ${output.machine.haproxy}, node ${output.machine.node}`);
+await mkdir(opts.out, { recursive: true });
+const suffix = opts.only === undefined ? "" : `-${opts.only.replaceAll(",", "-")}`;
+for (const g of output.groups) {
+  console.log(`\n== ${g.group.title}\n${formatTable(g.results)}`);
+  for (const { baseName, spec } of plotSpecs(g)) {
+    const files = await writePlot(opts.out, `lor-${sweep}-${baseName}`, spec);
+    console.log(`plot: ${files.svg} ${files.png}`);
+  }
+}
+console.log(`\n${TABLE_LEGEND}`);
+const file = join(opts.out, `lor-${sweep}${suffix}.json`);
+await writeFile(file, JSON.stringify(output, null, 2) + "\n");
+console.log(`json: ${file}`);
+const errors = output.groups.flatMap((g) => g.results).reduce((n, r) => n + r.errors, 0);
+if (errors > 0) {
+  console.error(`lor: ${errors} request errors (see errorSamples in ${file})`);
+  process.exitCode = 1;
+}

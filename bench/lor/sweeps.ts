@@ -1,0 +1,112 @@
+/**
+ * The named sweeps: `default` (the report's numbers, under 15 minutes) and `smoke` (the test suite's
+ * check, under 60 s). A sweep is a list of groups; each group varies one parameter and becomes one plot.
+ */
+import type { Mode, Policy, Scenario } from "./scenario.js";
+
+/** The parameter a group varies, which is also its plot's x axis. */
+export type Axis = "rho" | "callers" | "proxies" | "replicas" | "none";
+
+export interface Group {
+  name: string;
+  title: string;
+  axis: Axis;
+  scenarios: Scenario[];
+}
+
+/** Mean service time of every replica, ms: long enough that loopback and HAProxy overheads are small. */
+export const MEAN_MS = 20;
+
+const BASE = { callers: 30, replicas: 10, workers: 1, rho: 0.8, proxies: 1, meanMs: MEAN_MS, service: "exp", seed: 1 } as const;
+
+/** The policies compared at every point: shared random, sidecar and ProxyService LR(2), and the two full least-request ends. */
+const ALL: ReadonlyArray<readonly [Mode, Policy]> = [
+  ["proxy", "random"],
+  ["sidecar", "lr2"],
+  ["sidecar", "leastconn"],
+  ["proxy", "lr2"],
+  ["proxy", "leastconn"],
+];
+const SIDECAR_VS_PROXY: ReadonlyArray<readonly [Mode, Policy]> = [
+  ["sidecar", "lr2"],
+  ["sidecar", "leastconn"],
+  ["proxy", "lr2"],
+];
+
+/** Request count for `seconds` of load at the scenario's offered rate, with a 10 % warm-up in front. */
+function sized(s: Omit<Scenario, "requests" | "warmup">, seconds: number): Scenario {
+  const rate = (s.rho * s.replicas * s.workers * 1000) / s.meanMs;
+  const measured = Math.round(rate * seconds);
+  const warmup = Math.round(measured / 10);
+  return { ...s, requests: measured + warmup, warmup };
+}
+
+function grid<T>(values: readonly T[], policies: ReadonlyArray<readonly [Mode, Policy]>, make: (v: T, mode: Mode, policy: Policy) => Scenario): Scenario[] {
+  return values.flatMap((v) => policies.map(([mode, policy]) => make(v, mode, policy)));
+}
+
+/** The default sweep; `scale` multiplies every duration (1 = about 11 minutes in all). */
+export function defaultSweep(scale = 1): Group[] {
+  const secs = (s: number): number => s * scale;
+  return [
+    {
+      name: "load",
+      title: "Latency vs load (30 callers, 10 replicas, exp service 20 ms)",
+      axis: "rho",
+      scenarios: grid([0.5, 0.7, 0.8, 0.9], ALL, (rho, mode, policy) => sized({ ...BASE, rho, mode, policy }, secs(14))),
+    },
+    {
+      name: "callers",
+      title: "Latency vs callers (10 replicas, rho 0.8)",
+      axis: "callers",
+      scenarios: grid([1, 3, 10, 30, 100], SIDECAR_VS_PROXY, (callers, mode, policy) => sized({ ...BASE, callers, mode, policy }, secs(10))),
+    },
+    {
+      name: "proxies",
+      title: "Latency vs number of proxies K (30 callers, 10 replicas, rho 0.8)",
+      axis: "proxies",
+      scenarios: [1, 2, 3, 5, 10].map((proxies) => sized({ ...BASE, proxies, mode: "proxy", policy: "lr2" }, secs(10))),
+    },
+    {
+      name: "replicas",
+      title: "Latency vs replicas (30 callers, rho 0.8)",
+      axis: "replicas",
+      scenarios: grid([5, 20], [["proxy", "random"], ["sidecar", "lr2"], ["proxy", "lr2"]], (replicas, mode, policy) =>
+        sized({ ...BASE, replicas, mode, policy }, secs(10)),
+      ),
+    },
+    {
+      // The cost of the extra hop: deterministic service, low load, with and without HAProxy in the path.
+      name: "hop",
+      title: "Extra hop at low load (det service 20 ms, rho 0.1, 20 replicas)",
+      axis: "none",
+      scenarios: [
+        sized({ ...BASE, replicas: 20, rho: 0.1, service: "det", mode: "direct", policy: "random" }, secs(15)),
+        sized({ ...BASE, replicas: 20, rho: 0.1, service: "det", mode: "proxy", policy: "random" }, secs(15)),
+      ],
+    },
+  ];
+}
+
+/**
+ * The smoke sweep: every mode once at rho 0.8, 30 callers, 10 replicas. The two modes the test
+ * compares get 3,000 requests each, enough that ProxyService's lead over sidecar (about 1.8x on the
+ * mean here) stands many standard errors clear even on a busy machine.
+ */
+export function smokeSweep(): Group[] {
+  const at = (mode: Mode, policy: Policy, requests: number): Scenario => ({ ...BASE, mode, policy, requests, warmup: Math.round(requests / 10) });
+  return [
+    {
+      name: "smoke",
+      title: "Smoke: every mode at rho 0.8, 30 callers, 10 replicas",
+      axis: "none",
+      scenarios: [
+        at("sidecar", "lr2", 3_000),
+        at("proxy", "lr2", 3_000),
+        at("proxy", "random", 1_500),
+        at("proxy", "leastconn", 1_500),
+        at("direct", "random", 1_500),
+      ],
+    },
+  ];
+}
