@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { simulateCommand } from "./simulate.js";
 import { versionCommand } from "./version.js";
 
 // One executable, `proxy-service`; each subcommand lives in its own file and registers here.
@@ -7,5 +8,6 @@ const program = new Command("proxy-service")
   .showHelpAfterError();
 
 program.addCommand(versionCommand());
+program.addCommand(simulateCommand());
 
 await program.parseAsync(process.argv);

@@ -14,13 +14,17 @@ export interface Axis {
 
 const TARGET_TICKS = 6;
 
-/** Chooses a range that covers `values` and round tick marks inside it. Non-finite values are ignored, and so are values <= 0 on a log axis. */
-export function niceAxis(values: readonly number[], log: boolean): Axis {
+/**
+ * Chooses a range that covers `values` and round tick marks inside it. Non-finite values are
+ * ignored, and so are values <= 0 on a log axis. `includeZero` starts a linear axis at 0 when the
+ * data are positive, so line heights compare as ratios (used for latency axes).
+ */
+export function niceAxis(values: readonly number[], log: boolean, includeZero = false): Axis {
   const usable = values.filter((v) => Number.isFinite(v) && (!log || v > 0));
   if (usable.length === 0) return log ? { min: 1, max: 10, log, ticks: [1, 10] } : { min: 0, max: 1, log, ticks: [0, 0.5, 1] };
   const lo = Math.min(...usable);
   const hi = Math.max(...usable);
-  return log ? logAxis(lo, hi) : linearAxis(lo, hi);
+  return log ? logAxis(lo, hi) : linearAxis(includeZero && lo > 0 ? 0 : lo, hi);
 }
 
 function linearAxis(lo: number, hi: number): Axis {

@@ -16,11 +16,13 @@ export interface PlotSpec {
   logY?: boolean;
 }
 
-// Fixed canvas in SVG user units; a PNG renderer scales it. Margins leave room for tick labels,
-// axis labels and a legend to the right of the plot area.
-const WIDTH = 800;
+// Canvas in SVG user units; a PNG renderer scales it. Margins leave room for tick labels and axis
+// labels; the legend sits right of the plot area, and the canvas widens to fit its longest name.
+const PLOT_WIDTH = 560;
 const HEIGHT = 500;
-const MARGIN = { left: 80, right: 200, top: 50, bottom: 60 } as const;
+const MARGIN = { left: 80, top: 50, bottom: 60 } as const;
+// Average advance of a 12px DejaVu Sans glyph, to size the legend without measuring text.
+const LEGEND_CHAR_WIDTH = 7.2;
 // Okabe-Ito palette: distinguishable with the common forms of colour blindness.
 const COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"] as const;
 // Dash patterns repeat the distinction in grey-scale prints, after the colours run out.
@@ -37,27 +39,25 @@ export function linePlotSvg(spec: PlotSpec): string {
     points: s.points.filter(([x, y]) => isDrawable(x, spec.logX) && isDrawable(y, spec.logY)),
   }));
   const xAxis = niceAxis(visible.flatMap((s) => s.points.map((p) => p[0])), spec.logX === true);
-  const yAxis = niceAxis(visible.flatMap((s) => s.points.map((p) => p[1])), spec.logY === true);
-  const px = (x: number): number => MARGIN.left + axisFraction(xAxis, x) * plotWidth();
+  const yAxis = niceAxis(visible.flatMap((s) => s.points.map((p) => p[1])), spec.logY === true, true);
+  const px = (x: number): number => MARGIN.left + axisFraction(xAxis, x) * PLOT_WIDTH;
   const py = (y: number): number => HEIGHT - MARGIN.bottom - axisFraction(yAxis, y) * plotHeight();
+  const legendWidth = 60 + LEGEND_CHAR_WIDTH * Math.max(10, ...visible.map((s) => s.name.length));
+  const width = Math.ceil(MARGIN.left + PLOT_WIDTH + legendWidth);
 
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="${FONT}">`,
-    `<rect x="0" y="0" width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
-    text(WIDTH / 2 - MARGIN.right / 2 + MARGIN.left / 2, 28, spec.title, { size: 18, anchor: "middle", weight: "bold" }),
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${HEIGHT}" viewBox="0 0 ${width} ${HEIGHT}" font-family="${FONT}">`,
+    `<rect x="0" y="0" width="${width}" height="${HEIGHT}" fill="#ffffff"/>`,
+    text(MARGIN.left + PLOT_WIDTH / 2, 28, spec.title, { size: 18, anchor: "middle", weight: "bold" }),
     ...xTicks(xAxis, px),
     ...yTicks(yAxis, py),
-    `<rect x="${MARGIN.left}" y="${MARGIN.top}" width="${plotWidth()}" height="${plotHeight()}" fill="none" stroke="#333333"/>`,
-    text(MARGIN.left + plotWidth() / 2, HEIGHT - 15, spec.xLabel, { size: 14, anchor: "middle" }),
+    `<rect x="${MARGIN.left}" y="${MARGIN.top}" width="${PLOT_WIDTH}" height="${plotHeight()}" fill="none" stroke="#333333"/>`,
+    text(MARGIN.left + PLOT_WIDTH / 2, HEIGHT - 15, spec.xLabel, { size: 14, anchor: "middle" }),
     text(20, MARGIN.top + plotHeight() / 2, spec.yLabel, { size: 14, anchor: "middle", rotate: true }),
   ];
   visible.forEach((s, i) => parts.push(...seriesMarks(s.points, i, px, py), ...legendEntry(s.name, i)));
   parts.push("</svg>");
   return parts.join("\n") + "\n";
-}
-
-function plotWidth(): number {
-  return WIDTH - MARGIN.left - MARGIN.right;
 }
 
 function plotHeight(): number {
@@ -77,7 +77,7 @@ function xTicks(axis: Axis, px: (x: number) => number): string[] {
 }
 
 function yTicks(axis: Axis, py: (y: number) => number): string[] {
-  const right = MARGIN.left + plotWidth();
+  const right = MARGIN.left + PLOT_WIDTH;
   return axis.ticks.flatMap((t) => [
     `<line x1="${MARGIN.left}" y1="${fmt(py(t))}" x2="${right}" y2="${fmt(py(t))}" stroke="#e5e5e5"/>`,
     text(MARGIN.left - 6, py(t) + 4, formatTick(t), { size: 12, anchor: "end" }),
@@ -98,7 +98,7 @@ function seriesMarks(points: ReadonlyArray<readonly [number, number]>, index: nu
 
 function legendEntry(name: string, index: number): string[] {
   const color = COLORS[index % COLORS.length] ?? "#000000";
-  const x = WIDTH - MARGIN.right + 15;
+  const x = MARGIN.left + PLOT_WIDTH + 15;
   const y = MARGIN.top + 10 + index * 20;
   return [
     `<line x1="${x}" y1="${y}" x2="${x + 24}" y2="${y}" stroke="${color}" stroke-width="2"/>`,

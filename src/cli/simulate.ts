@@ -1,0 +1,180 @@
+import { Command, Option } from "commander";
+import { readFileSync } from "node:fs";
+import { ConfigError } from "../sim/config.js";
+import { type FileNumbers, OptionError, parseOptions, parseSweep, type RawOptions, SWEEP_KEYS, type SweepKey } from "../sim/options.js";
+import { comparisonTable, resultsTable, timeUnit } from "../sim/report.js";
+import { simulate } from "../sim/simulate.js";
+import { compareBy, expandSweep, type SweepAxis, type SweepRun } from "../sim/sweep.js";
+import { sweepPlots } from "../sim/sweep-plots.js";
+import { writePlot } from "./plot-files.js";
+
+/** Where the command prints; tests pass their own. */
+export interface SimulateIo {
+  readonly out: (text: string) => void;
+}
+
+// Options that map one-to-one to SimConfig fields, by flag name; parseOptions does the checking,
+// so commander only collects strings and every error message comes from one place.
+const VALUE_FLAGS: ReadonlyArray<readonly [flag: string, arg: string, help: string]> = [
+  ["callers", "C", "callers, each with its own sidecar balancer (default 60)"],
+  ["replicas", "R", "replicas of the called service (default 20)"],
+  ["workers", "W", "workers per replica, sharing one FIFO queue (default 1)"],
+  ["load", "RHO", "utilisation per worker, above 0 and below 1 (default 0.8)"],
+  ["policy", "NAME", "random | round-robin | least-request (default least-request)"],
+  ["choices", "D", 'least-request candidates per request, or "all" for the shortest queue of its view (default 2)'],
+  ["draws", "HOW", "least-request candidates drawn without (distinct, default) or with replacement (as HAProxy random(2))"],
+  ["mode", "MODE", "sidecar (a balancer per caller) | proxy (K shared balancers) | global (one, the lower bound) (default sidecar)"],
+  ["proxies", "K", "shared proxies in proxy mode; each request goes to one at random (default 1)"],
+  ["service", "DIST", "service time: exp | det | lognormal[:cv] (cv default 1) | file:PATH (one sample per line) (default exp)"],
+  ["service-mean", "TIME", "the mean service time in real units (e.g. 20ms); lets other times carry units and prints ms"],
+  ["arrivals", "SRC", "poisson, or PATH of a file of arrival times (its gaps are rescaled to --load) (default poisson)"],
+  ["hop-latency", "TIME", "extra round trip through a proxy, added in proxy mode (default 0)"],
+  ["requests", "N", "requests to simulate per configuration (default 200000)"],
+  ["warmup", "FRACTION", "leading fraction of requests left out of the statistics (default 0.05)"],
+  ["seed", "S", "seed of the random generator; equal seeds give equal results (default 1)"],
+];
+
+/** `proxy-service simulate`: the load-balancing simulator (src/sim) behind a command line. */
+export function simulateCommand(io: SimulateIo = { out: (t) => process.stdout.write(t) }): Command {
+  const command = new Command("simulate")
+    .description("simulate load balancing over replicas: sidecar least-request vs shared proxies (ProxyService) vs global")
+    .addHelpText(
+      "after",
+      `
+Times (--hop-latency) are in units of the mean service time: 0.05 is 5 % of it. A time with a
+unit (ns, us, ms, s) needs --service-mean, e.g. --service-mean 20ms --hop-latency 1ms; latency
+is then printed in ms and throughput in req/s. The arrival rate follows from the load:
+lambda = load x replicas x workers / mean service time.
+
+--sweep KEY=V1,V2,... (repeatable) runs every combination; KEY is one of
+${SWEEP_KEYS.join(", ")}. Sweeping mode adds a table of latency ratios (first mode / others).
+With --out DIR, plots of latency vs load, callers, replicas and proxies are written as SVG + PNG.
+
+Examples:
+  proxy-service simulate --callers 60 --replicas 20 --load 0.8
+  proxy-service simulate --sweep mode=sidecar,proxy --sweep callers=10,30,100,300 --out plots`,
+    );
+  for (const [flag, arg, help] of VALUE_FLAGS) command.option(`--${flag} <${arg}>`, help);
+  command
+    .addOption(new Option("--sweep <KEY=V1,V2>", "vary an option over values (repeatable)").argParser(collect).default([]))
+    .option("--out <DIR>", "write plots of the sweep (SVG and PNG) into DIR")
+    .option("--json", "print one JSON object per configuration, one per line")
+    .option("--markdown", "print tables as Markdown")
+    .action(async (opts: Record<string, unknown>) => {
+      try {
+        await run(opts, io);
+      } catch (err) {
+        if (err instanceof OptionError) command.error(`error: ${err.message}`, { exitCode: 2, code: "simulate.option" });
+        if (err instanceof ConfigError) command.error(`error: --${flagOf(err.field)}: ${err.problem}; ${err.fix}`, { exitCode: 2, code: "simulate.option" });
+        throw err;
+      }
+    });
+  return command;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+async function run(opts: Record<string, unknown>, io: SimulateIo): Promise<void> {
+  const raw = rawOptions(opts);
+  const axes: SweepAxis[] = (opts["sweep"] as string[]).map(parseSweep);
+  const keys = axes.map((a) => a.key);
+  if (new Set(keys).size !== keys.length) throw new OptionError("sweep", "a key is swept twice", "give all its values in one --sweep KEY=...");
+  const files = readFiles([raw, ...axes.flatMap((a) => a.values.map((v) => ({ [a.key]: v })))]);
+  const points = expandSweep(axes);
+  // Parse every configuration before running any, so a bad sweep value fails at once.
+  const parsed = points.map((point) => ({ point, ...parseOptions({ ...raw, ...point }, files) }));
+  const unit = timeUnit(parsed[0]?.serviceMeanSeconds ?? null);
+  const runs: SweepRun[] = [];
+  for (const p of parsed) {
+    const result = simulate(p.config);
+    runs.push({ point: p.point, result });
+    if (opts["json"] === true) io.out(`${JSON.stringify(jsonRecord(p.config, p.point, result, unit.scale, unit.label))}\n`);
+  }
+  if (opts["json"] !== true) printTables(runs, axes, unit, opts["markdown"] === true, io);
+  if (typeof opts["out"] === "string") {
+    for (const plot of sweepPlots(runs, axes, unit)) {
+      const written = await writePlot(opts["out"], plot.baseName, plot.spec);
+      if (opts["json"] !== true) io.out(`wrote ${written.svg} and ${written.png}\n`);
+    }
+  }
+}
+
+function printTables(runs: readonly SweepRun[], axes: readonly SweepAxis[], unit: ReturnType<typeof timeUnit>, markdown: boolean, io: SimulateIo): void {
+  const keys = axes.map((a) => a.key);
+  io.out(resultsTable(runs, keys, unit, markdown));
+  const mode = axes.find((a) => a.key === "mode");
+  if (mode !== undefined && mode.values.length > 1) {
+    const restKeys = keys.filter((k) => k !== "mode");
+    io.out(`\n${comparisonTable(compareBy(runs, "mode", mode.values), "mode", restKeys, markdown)}`);
+  }
+}
+
+function jsonRecord(config: ReturnType<typeof parseOptions>["config"], point: Readonly<Partial<Record<SweepKey, string>>>, result: ReturnType<typeof simulate>, scale: number, unit: string): Record<string, unknown> {
+  const t = (v: number): number => v * scale;
+  return {
+    ...config,
+    service: config.service.kind === "empirical" ? { kind: "empirical", samples: config.service.samples.length } : config.service,
+    arrivals: config.arrivals.kind === "trace" ? { kind: "trace", times: config.arrivals.times.length } : config.arrivals,
+    hopLatency: t(config.hopLatency),
+    swept: point,
+    unit,
+    simulatedRequests: config.requests,
+    requests: result.requests,
+    throughput: scale === 1 ? result.throughput : (result.throughput * 1e3) / scale,
+    mean: t(result.mean),
+    p50: t(result.p50),
+    p95: t(result.p95),
+    p99: t(result.p99),
+    p999: t(result.p999),
+    max: t(result.max),
+    percentileError: result.percentileError,
+    loadSpread: result.loadSpread,
+  };
+}
+
+function rawOptions(opts: Record<string, unknown>): RawOptions {
+  const raw: Record<string, string> = {};
+  for (const [flag] of VALUE_FLAGS) {
+    const v = opts[camel(flag)];
+    if (typeof v === "string") raw[flag] = v;
+  }
+  return raw;
+}
+
+/** Reads the files named by --service file:PATH and --arrivals PATH (in any configuration) as numbers, one per line. */
+function readFiles(options: readonly RawOptions[]): FileNumbers {
+  const files = new Map<string, number[]>();
+  for (const o of options) {
+    const service = o["service"]?.trim();
+    if (service?.startsWith("file:")) files.set(service.slice(5), readNumbers("service", service.slice(5)));
+    const arrivals = o["arrivals"]?.trim();
+    if (arrivals !== undefined && arrivals !== "poisson") files.set(arrivals, readNumbers("arrivals", arrivals));
+  }
+  return files;
+}
+
+function readNumbers(flag: string, path: string): number[] {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new OptionError(flag, `cannot read "${path}" (${(err as Error).message})`, "check the path");
+  }
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
+  const numbers = lines.map(Number);
+  const bad = numbers.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new OptionError(flag, `"${path}" has "${lines[bad]}", not a number`, "give one number per line (lines starting with # are skipped)");
+  return numbers;
+}
+
+function camel(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** The CLI flag for a SimConfig field named in a ConfigError. */
+function flagOf(field: string): string {
+  if (field === "warmupFraction") return "warmup";
+  return field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
