@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema, type SchemaOptions } from "@sinclair/typebox";
+import { Kind, Type, TypeRegistry, type Static, type TSchema, type SchemaOptions } from "@sinclair/typebox";
 
 // The single source of the ProxyService API: the TypeScript types (Static<>), the defaults
 // (withDefaults reads the `default` keywords) and the CRD's OpenAPI schema (src/api/crd.ts)
@@ -16,20 +16,73 @@ export interface CelRule {
   reason?: "FieldValueInvalid" | "FieldValueForbidden" | "FieldValueRequired" | "FieldValueDuplicate";
 }
 
-function cel(rules: CelRule[]): { "x-kubernetes-validations": CelRule[] } {
-  return { "x-kubernetes-validations": rules };
+function cel(rules: readonly CelRule[]): { "x-kubernetes-validations": CelRule[] } {
+  return { "x-kubernetes-validations": [...rules] };
 }
+
+/**
+ * Every CEL rule of the schema, by name. src/api/validate.ts gives each (but the transition
+ * rule, which needs the old object) a TypeScript twin, so that `proxy-service render` rejects
+ * what the API server rejects; the integration tests check that the two agree.
+ */
+export const Rules = {
+  rewriteNeedsPrefix: {
+    rule: "!has(self.rewriteUri) || has(self.matchUriPrefix)",
+    message: "spec.uri.rewriteUri needs spec.uri.matchUriPrefix: set matchUriPrefix to the prefix to replace, or remove rewriteUri",
+    fieldPath: ".rewriteUri",
+    reason: "FieldValueRequired",
+  },
+  minNotAboveMax: {
+    rule: "self.minReplicas <= self.maxReplicas",
+    message: "spec.autoscaling.minReplicas must not exceed spec.autoscaling.maxReplicas: lower minReplicas or raise maxReplicas",
+    fieldPath: ".minReplicas",
+  },
+  serviceNameImmutable: {
+    rule: "self == oldSelf",
+    message: "spec.serviceName cannot be changed after creation: delete this ProxyService and create a new one for the other Service",
+    reason: "FieldValueForbidden",
+  },
+  targetDiffers: {
+    rule: "!has(self.target) || self.target != self.serviceName",
+    message:
+      "spec.target must differ from spec.serviceName (the target groups the application's pods, serviceName reaches the proxies): remove spec.target or choose another name",
+    fieldPath: ".target",
+  },
+  portsExcludeMainPort: {
+    rule: "!has(self.ports) || self.ports.all(p, p.port != self.port)",
+    message: "spec.ports must not list spec.port (its protocol is spec.protocol): remove that entry from spec.ports",
+    fieldPath: ".ports",
+    reason: "FieldValueDuplicate",
+  },
+  warmupNeedsWeightedBalancer: {
+    rule: "!has(self.warmupDuration) || self.loadBalancer in ['LEAST_REQUEST', 'ROUND_ROBIN']",
+    message: "spec.warmupDuration works only with spec.loadBalancer LEAST_REQUEST or ROUND_ROBIN: remove warmupDuration or change loadBalancer",
+    fieldPath: ".warmupDuration",
+  },
+  nameFitsLabel: {
+    rule: "self.metadata.name.size() <= 63",
+    message: "metadata.name must be at most 63 characters (it is used as a label value): choose a shorter name",
+  },
+} as const satisfies Record<string, CelRule>;
+export type RuleName = keyof typeof Rules;
+
+// Two kinds of our own, so that TypeBox's Value.Check/Errors (used by `proxy-service render`)
+// understand the two shapes written as plain OpenAPI for the CRD. Registering is idempotent.
+const QUANTITY = /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
+TypeRegistry.Set<{ enum: readonly string[] }>("StringEnum", (schema, value) => typeof value === "string" && schema.enum.includes(value));
+TypeRegistry.Set("Quantity", (_schema, value) => (typeof value === "number" && Number.isInteger(value)) || (typeof value === "string" && QUANTITY.test(value)));
 
 /** A string restricted to `values`, typed as their union. */
 function stringEnum<const T extends readonly string[]>(values: T, options: SchemaOptions) {
-  return Type.Unsafe<T[number]>({ type: "string", enum: [...values], ...options });
+  return Type.Unsafe<T[number]>({ [Kind]: "StringEnum", type: "string", enum: [...values], ...options });
 }
 
 /** A Kubernetes resource quantity: `1`, `0.5`, `100m`, `128Mi` (int or string, as in core/v1). */
 function quantity(options: SchemaOptions) {
   return Type.Unsafe<string | number>({
+    [Kind]: "Quantity",
     anyOf: [{ type: "integer" }, { type: "string" }],
-    pattern: "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$",
+    pattern: QUANTITY.source,
     "x-kubernetes-int-or-string": true,
     ...options,
   });
@@ -79,12 +132,7 @@ export const UriSchema = Type.Object(
   {
     description: "Optional URI prefix match and rewrite for spec.port, as in the published prototype.",
     ...cel([
-      {
-        rule: "!has(self.rewriteUri) || has(self.matchUriPrefix)",
-        message: "spec.uri.rewriteUri needs spec.uri.matchUriPrefix: set matchUriPrefix to the prefix to replace, or remove rewriteUri",
-        fieldPath: ".rewriteUri",
-        reason: "FieldValueRequired",
-      },
+      Rules.rewriteNeedsPrefix,
     ]),
   },
 );
@@ -122,11 +170,7 @@ export const AutoscalingSchema = Type.Object(
     description: "Autoscaling of the proxy pods (autoscaling/v2 HorizontalPodAutoscaler on CPU). A PodDisruptionBudget is added when maxReplicas > 1.",
     default: {},
     ...cel([
-      {
-        rule: "self.minReplicas <= self.maxReplicas",
-        message: "spec.autoscaling.minReplicas must not exceed spec.autoscaling.maxReplicas: lower minReplicas or raise maxReplicas",
-        fieldPath: ".minReplicas",
-      },
+      Rules.minNotAboveMax,
     ]),
   },
 );
@@ -170,11 +214,7 @@ export const ProxyServiceSpecSchema = Type.Object(
     serviceName: serviceNameField(
       "The Service that callers use. The operator takes it over so that it reaches the proxies (or creates it when missing). Cannot change after creation.",
       cel([
-        {
-          rule: "self == oldSelf",
-          message: "spec.serviceName cannot be changed after creation: delete this ProxyService and create a new one for the other Service",
-          reason: "FieldValueForbidden",
-        },
+        Rules.serviceNameImmutable,
       ]),
     ),
     target: Type.Optional(
@@ -229,22 +269,9 @@ export const ProxyServiceSpecSchema = Type.Object(
   {
     description: "What a ProxyService proxies, and how.",
     ...cel([
-      {
-        rule: "!has(self.target) || self.target != self.serviceName",
-        message: "spec.target must differ from spec.serviceName (the target groups the application's pods, serviceName reaches the proxies): remove spec.target or choose another name",
-        fieldPath: ".target",
-      },
-      {
-        rule: "!has(self.ports) || self.ports.all(p, p.port != self.port)",
-        message: "spec.ports must not list spec.port (its protocol is spec.protocol): remove that entry from spec.ports",
-        fieldPath: ".ports",
-        reason: "FieldValueDuplicate",
-      },
-      {
-        rule: "!has(self.warmupDuration) || self.loadBalancer in ['LEAST_REQUEST', 'ROUND_ROBIN']",
-        message: "spec.warmupDuration works only with spec.loadBalancer LEAST_REQUEST or ROUND_ROBIN: remove warmupDuration or change loadBalancer",
-        fieldPath: ".warmupDuration",
-      },
+      Rules.targetDiffers,
+      Rules.portsExcludeMainPort,
+      Rules.warmupNeedsWeightedBalancer,
     ]),
   },
 );
@@ -293,10 +320,7 @@ export const ProxyServiceStatusSchema = Type.Object(
 
 /** The root rule: metadata.name becomes a label value (app.kubernetes.io/instance), which is at most 63 characters. */
 export const rootValidations: CelRule[] = [
-  {
-    rule: "self.metadata.name.size() <= 63",
-    message: "metadata.name must be at most 63 characters (it is used as a label value): choose a shorter name",
-  },
+  Rules.nameFitsLabel,
 ];
 
 export type ProxyServiceSpecInput = Static<typeof ProxyServiceSpecSchema>;

@@ -65,8 +65,7 @@ export function isClaimedByAnother(service: V1Service | undefined, proxyServiceN
  * same Service compare equal however the Service was written.
  */
 export function normalizePort(port: V1ServicePort): V1ServicePort {
-  const out: V1ServicePort = { port: port.port };
-  if (port.name !== undefined) out.name = port.name;
+  const out: V1ServicePort = port.name === undefined ? { port: port.port } : { name: port.name, port: port.port };
   out.protocol = port.protocol ?? "TCP";
   if (port.appProtocol !== undefined) out.appProtocol = port.appProtocol;
   out.targetPort = port.targetPort ?? port.port;

@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { simulateCommand } from "./simulate.js";
+import { renderCommand } from "./render.js";
 import { versionCommand } from "./version.js";
 
 // One executable, `proxy-service`; each subcommand lives in its own file and registers here.
@@ -8,6 +9,7 @@ const program = new Command("proxy-service")
   .showHelpAfterError();
 
 program.addCommand(versionCommand());
+program.addCommand(renderCommand());
 program.addCommand(simulateCommand());
 
 await program.parseAsync(process.argv);
