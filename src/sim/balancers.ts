@@ -22,8 +22,9 @@ export class Balancers {
   constructor(balancers: number, replicas: number, policy: Policy, choices: number | "all", draws: Draws, rng: Rng) {
     this.#replicas = replicas;
     this.#policy = policy;
-    this.#choices = choices === "all" ? 0 : choices;
     this.#withReplacement = draws === "with-replacement";
+    // d distinct draws from R <= d replicas see them all, which is "all" (so the default d = 2 works with one replica).
+    this.#choices = choices === "all" || (!this.#withReplacement && choices >= replicas) ? 0 : choices;
     this.#rng = rng;
     this.#outstanding = new Int32Array(balancers * replicas);
     this.#scratch = Int32Array.from({ length: replicas }, (_, i) => i);

@@ -74,12 +74,8 @@ export function validateConfig(c: SimConfig): SimConfig {
   if (!(c.load > 0 && c.load < 1)) {
     throw new ConfigError("load", `must be above 0 and below 1 (got ${c.load})`, "at load >= 1 the queues grow without bound; pick e.g. 0.8");
   }
-  if (c.choices !== "all") {
-    positiveInteger("choices", c.choices);
-    if (c.draws === "without-replacement" && c.choices > c.replicas) {
-      throw new ConfigError("choices", `${c.choices} distinct choices among ${c.replicas} replicas`, `use at most ${c.replicas}, or "all"`);
-    }
-  }
+  // More distinct choices than replicas is allowed: the balancer then samples every replica (see Balancers).
+  if (c.choices !== "all") positiveInteger("choices", c.choices);
   if (!Number.isInteger(c.seed) || c.seed < 0 || c.seed > 0xffffffff) {
     throw new ConfigError("seed", `must be an integer in [0, 2^32) (got ${c.seed})`, "pick any such number");
   }

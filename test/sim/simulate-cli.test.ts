@@ -1,0 +1,91 @@
+import { CommanderError } from "commander";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { simulateCommand } from "../../src/cli/simulate.js";
+import { parseOptions } from "../../src/sim/options.js";
+
+/** Runs `simulate` in-process and returns what it printed, or the exit code and error text. */
+async function runSimulate(args: string[]): Promise<{ out: string; err: string; exitCode: number }> {
+  let out = "";
+  let err = "";
+  const command = simulateCommand({ out: (t) => (out += t) })
+    .exitOverride()
+    .configureOutput({ writeOut: (t) => (out += t), writeErr: (t) => (err += t) });
+  try {
+    await command.parseAsync(args, { from: "user" });
+    return { out, err, exitCode: 0 };
+  } catch (e) {
+    if (e instanceof CommanderError) return { out, err, exitCode: e.exitCode };
+    throw e;
+  }
+}
+
+describe("proxy-service simulate", () => {
+  it.each([
+    [["--load", "1"], "--load: expected a utilisation above 0 and below 1"],
+    [["--replicas", "0"], "--replicas: expected a whole number >= 1"],
+    [["--policy", "fastest"], '--policy: unknown value "fastest"; use one of random, round-robin, least-request'],
+    [["--mode", "mesh"], '--mode: unknown value "mesh"'],
+    [["--service", "gamma"], '--service: unknown distribution "gamma"'],
+    [["--hop-latency", "1ms"], "--hop-latency: \"1ms\" has a unit but the mean service time has none"],
+    [["--sweep", "colour=1,2"], "--sweep: expected key=v1,v2,..."],
+    [["--sweep", "load=0.5,1.5"], "--load: expected a utilisation above 0 and below 1"],
+  ])("exits with code 2 and names the flag for %j", async (args, message) => {
+    const r = await runSimulate(args);
+    expect(r.exitCode).toBe(2);
+    expect(r.err).toContain(message);
+    expect(r.out).toBe("");
+  });
+
+  it("prints one JSON object per configuration with the latency statistics", async () => {
+    const r = await runSimulate(["--json", "--requests", "20000", "--sweep", "callers=1,10"]);
+    const lines = r.out.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      for (const key of ["requests", "throughput", "mean", "p50", "p95", "p99"]) expect(typeof line[key]).toBe("number");
+    }
+    expect(lines.map((l) => l["callers"])).toEqual([1, 10]);
+  });
+
+  it("converts times with units through --service-mean and prints milliseconds", async () => {
+    const plain = JSON.parse((await runSimulate(["--json", "--requests", "20000", "--mode", "proxy"])).out) as Record<string, number>;
+    const withUnits = JSON.parse((await runSimulate(["--json", "--requests", "20000", "--mode", "proxy", "--service-mean", "20ms", "--hop-latency", "2ms"])).out) as Record<string, number>;
+    expect(withUnits["unit"]).toBe("ms");
+    expect(withUnits["mean"]).toBeCloseTo((plain["mean"] as number) * 20 + 2, 6);
+  });
+
+  it("adds a sidecar / proxy ratio table when the sweep varies the mode, and writes SVG and PNG plots", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "simulate-"));
+    try {
+      const r = await runSimulate(["--requests", "20000", "--sweep", "mode=sidecar,proxy", "--sweep", "callers=10,100", "--out", dir]);
+      expect(r.exitCode).toBe(0);
+      expect(r.out).toMatch(/callers\s+mode\s+mean ratio\s+p95 ratio/);
+      expect(r.out).toMatch(/100\s+sidecar \/ proxy\s+\d/);
+      const png = readFileSync(join(dir, "mean-latency-vs-callers.png"));
+      expect(png.subarray(1, 4).toString("latin1")).toBe("PNG");
+      expect(readFileSync(join(dir, "p95-latency-vs-callers.svg"), "utf8")).toContain("mode=sidecar");
+      expect(existsSync(join(dir, "mean-latency-vs-mode.svg"))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("is registered in the proxy-service binary, which exits with code 2 on a bad flag", () => {
+    const r = spawnSync(process.execPath, ["bin/proxy-service.js", "simulate", "--load", "1.2"], { encoding: "utf8" });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("--load");
+  }, 30_000); // starts a Node process through tsx: seconds on a busy machine
+});
+
+describe("parseOptions", () => {
+  it("reads choices=all, draws with replacement and lognormal cv", () => {
+    const { config } = parseOptions({ choices: "all", draws: "with", service: "lognormal:2.5", requests: "1e6" });
+    expect(config.choices).toBe("all");
+    expect(config.draws).toBe("with-replacement");
+    expect(config.service).toEqual({ kind: "lognormal", cv: 2.5 });
+    expect(config.requests).toBe(1_000_000);
+  });
+});
