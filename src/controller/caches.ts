@@ -1,0 +1,27 @@
+import type { V1Service } from "@kubernetes/client-node";
+import type { ProxyService } from "../api/types.js";
+import type { KubeObject } from "../kube/object.js";
+import { Resources, type ResourceType } from "../kube/resources.js";
+import type { StoreReader } from "./store.js";
+
+/** The kinds the operator owns (besides Services): their caches hold only objects labelled managed-by us. */
+export const OWNED_KINDS: readonly ResourceType[] = [
+  Resources.serviceAccount,
+  Resources.deployment,
+  Resources.hpa,
+  Resources.pdb,
+  Resources.gateway,
+  Resources.virtualService,
+  Resources.destinationRule,
+];
+
+/** Read-only views of every cache the reconciler reads. */
+export interface Caches {
+  readonly proxyServices: StoreReader<ProxyService & KubeObject>;
+  /** All Services in the watched namespaces: the user's Services are not labelled, so no label filter here. */
+  readonly services: StoreReader<V1Service & KubeObject>;
+  /** The other owned kinds, by `apiVersion/kind`. */
+  readonly owned: ReadonlyMap<string, StoreReader<KubeObject>>;
+}
+
+export const kindKey = (r: { apiVersion: string; kind: string }): string => `${r.apiVersion}/${r.kind}`;

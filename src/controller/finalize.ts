@@ -1,0 +1,66 @@
+import type { Logger } from "pino";
+import type { V1Service } from "@kubernetes/client-node";
+import { EventReasons } from "../api/conditions.js";
+import { readTakeoverRecord, type TakeoverRecord } from "../api/takeover.js";
+import type { ProxyService } from "../api/types.js";
+import type { KubeClient } from "../kube/client.js";
+import type { KubeObject } from "../kube/object.js";
+import { Resources } from "../kube/resources.js";
+import type { ReconcileContext } from "./context.js";
+import { hasFinalizer, removeFinalizer } from "./finalizer.js";
+import { observe } from "./observe.js";
+import { Outcome } from "./outcome.js";
+import { stage } from "./reconcile.js";
+
+/**
+ * The Cleanup half of reconcile, for a ProxyService being deleted:
+ * 1. restore spec.serviceName exactly from its takeover record, if this ProxyService took it over;
+ * 2. delete every object this ProxyService controls (never a Service without our ownerReference: the
+ *    user's Services are restored, not deleted);
+ * 3. remove our finalizer, which lets the deletion finish.
+ * Each step is idempotent, so a crash anywhere is healed by the next reconcile; the finalizer goes last so
+ * that the ProxyService cannot disappear before the Service is restored.
+ */
+export async function finalize(proxyService: ProxyService & KubeObject, ctx: ReconcileContext, log: Logger): Promise<Outcome> {
+  if (!hasFinalizer(proxyService)) return Outcome.done();
+  const namespace = proxyService.metadata.namespace ?? "";
+  const { serviceName } = proxyService.spec;
+  // A live read, not the cache: restoring from a cache that has not yet seen our takeover would skip the
+  // restore and leave the Service pointing at proxies that are about to go away.
+  const live = await stage("read Service", () => ctx.client.get<V1Service & KubeObject>(Resources.service, namespace, serviceName));
+  const record = readTakeoverRecord(live);
+  if (live && record?.proxyService === proxyService.metadata.name) {
+    await stage("restore Service", () => restoreService(ctx.client, live, record));
+    log.info({ kind: "Service", object: serviceName }, "service restored");
+    await ctx.events.publish(proxyService, {
+      type: "Normal",
+      reason: EventReasons.ServiceRestored,
+      action: "Restore",
+      note: `Service "${serviceName}" got back its original selector and ports`,
+    });
+  }
+  for (const obj of observe(proxyService, ctx.caches, 0).owned.values()) {
+    await stage(`delete ${obj.kind} ${obj.metadata.name}`, () => ctx.client.delete(obj));
+    log.info({ kind: obj.kind, object: obj.metadata.name }, "deleted object");
+  }
+  await stage("remove finalizer", () => removeFinalizer(ctx.client, proxyService));
+  ctx.reverts.forget(`${namespace}/${proxyService.metadata.name}`);
+  return Outcome.done();
+}
+
+/**
+ * Puts the recorded selector and ports back in one apply and drops the record annotation (an apply that
+ * no longer lists a field we own removes it). force: the selector may meanwhile be owned by another
+ * manager (a GitOps tool), and the restore must win. The ClusterIP was never touched.
+ */
+export async function restoreService(client: KubeClient, live: V1Service & KubeObject, record: TakeoverRecord): Promise<void> {
+  await client.apply(
+    {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: live.metadata.name, namespace: live.metadata.namespace },
+      spec: { selector: { ...record.selector }, ports: record.ports.map((p) => ({ ...p })) },
+    },
+    { force: true },
+  );
+}

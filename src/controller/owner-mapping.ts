@@ -1,0 +1,44 @@
+import { defaultTarget } from "../api/defaults.js";
+import { readTakeoverRecord } from "../api/takeover.js";
+import type { ProxyService } from "../api/types.js";
+import { keyOf, type KubeObject, type ObjectKey } from "../kube/object.js";
+import type { StoreReader } from "./store.js";
+
+/**
+ * The ProxyServices to reconcile when `obj` changes, so that every watched kind leads back to its owners
+ * (kube-rs's trigger_owners, generalised). Pure: reads only the given cache.
+ * - a ProxyService: itself, and the others naming the same Service (the claim may pass to them);
+ * - an owned object: its controller, through the ownerReference;
+ * - a Service: every ProxyService naming it as serviceName or target, and the one its takeover record
+ *   names: the user's Services carry no ownerReference, and a missing Service appearing must end a wait.
+ */
+export function ownersOf(obj: KubeObject, proxyServices: StoreReader<ProxyService & KubeObject>): ObjectKey[] {
+  const namespace = obj.metadata.namespace ?? "";
+  const keys = new Set<ObjectKey>();
+  if (obj.kind === "ProxyService") {
+    keys.add(keyOf(obj));
+    const serviceName = (obj as unknown as ProxyService).spec?.serviceName;
+    for (const p of proxyServices.list(namespace)) if (p.spec.serviceName === serviceName) keys.add(keyOf(p));
+    return [...keys];
+  }
+  for (const ref of obj.metadata.ownerReferences ?? []) {
+    if (ref.kind === "ProxyService" && ref.controller) keys.add(`${namespace}/${ref.name}`);
+  }
+  if (obj.kind === "Service") {
+    const name = obj.metadata.name;
+    for (const p of proxyServices.list(namespace)) {
+      if (p.spec.serviceName === name || (p.spec.target ?? defaultTarget(p.spec.serviceName)) === name) keys.add(keyOf(p));
+    }
+    const recorded = safeRecordOwner(obj);
+    if (recorded !== undefined) keys.add(`${namespace}/${recorded}`);
+  }
+  return [...keys];
+}
+
+function safeRecordOwner(obj: KubeObject): string | undefined {
+  try {
+    return readTakeoverRecord(obj)?.proxyService;
+  } catch {
+    return undefined; // malformed: the owner's reconcile reports it
+  }
+}

@@ -1,0 +1,211 @@
+import type { V1Service } from "@kubernetes/client-node";
+import { ConditionTypes, EventReasons, Reasons, findCondition, type ConditionReason } from "../api/conditions.js";
+import { SpecError } from "../api/errors.js";
+import { readTakeoverRecord } from "../api/takeover.js";
+import type { DefaultedProxyService, ProxyServiceStatus } from "../api/types.js";
+import { desired, type DesiredState } from "../render/desired.js";
+import { isSubset } from "../kube/compare.js";
+import type { EventInput } from "../kube/events.js";
+import type { KubeObject } from "../kube/object.js";
+import { ownedKey, type Observed } from "./observe.js";
+
+/** After this many reverts within the window, the operator stops fighting the other field manager. */
+export const MAX_REVERTS = 3;
+
+export interface PlannedApply {
+  readonly object: KubeObject;
+  /**
+   * Take fields from another field manager: only for the user's Service we take over, whose selector and
+   * ports belong to whoever created it. Without force the apply would fail with a conflict on them.
+   */
+  readonly force: boolean;
+  readonly event: EventInput;
+}
+
+/** The Ready condition as planned; observedGeneration and times are added when reporting. */
+export interface ReadyInput {
+  readonly status: "True" | "False";
+  readonly reason: ConditionReason;
+  readonly message: string;
+}
+
+/** What the next reconcile should wait for: nothing, or something that is not an error. */
+export type Next = { readonly kind: "done" } | { readonly kind: "waiting"; readonly reason: string };
+
+/**
+ * One reconcile's decisions, as data: what to apply (only what differs from the cache), what to delete,
+ * the Ready condition and status to report, and what to wait for. The rules of the domain live here,
+ * not in the loop that carries the plan out.
+ */
+export interface Plan {
+  readonly applies: readonly PlannedApply[];
+  readonly deletes: readonly KubeObject[];
+  readonly ready: ReadyInput;
+  readonly status: Omit<ProxyServiceStatus, "conditions" | "observedGeneration">;
+  /** Set when this pass found the takeover reverted by someone else and re-applies it (the reconciler counts it). */
+  readonly revertedBy?: string;
+  readonly next: Next;
+}
+
+/**
+ * Decides what to do for one ProxyService given what the caches show. Pure: no I/O and no clock.
+ * Rules, in order:
+ * - another ProxyService holds the claim on spec.serviceName: touch nothing (ServiceClaimedByAnother);
+ * - render says something is missing: touch nothing and wait (TargetServiceMissing);
+ * - the spec does not fit the Services (SpecError): touch nothing (SpecInvalid or TakeoverRefused);
+ * - otherwise apply every owned object that differs from the cache, and take spec.serviceName over only
+ *   once a proxy pod is Ready, so callers never see a Service without ready endpoints;
+ * - when someone keeps reverting the takeover (MAX_REVERTS times), stop re-applying it (TakeoverReverted).
+ */
+export function planFor(proxyService: DefaultedProxyService, observed: Observed): Plan {
+  const { spec, metadata } = proxyService;
+  const idle = (ready: ReadyInput, next: Next): Plan => ({ applies: [], deletes: [], ready, status: { target: spec.target }, next });
+  if (observed.claimedBy !== undefined) {
+    return idle(
+      {
+        status: "False",
+        reason: Reasons.ServiceClaimedByAnother,
+        message: `Service "${spec.serviceName}" in namespace "${metadata.namespace}" is claimed by ProxyService "${observed.claimedBy}"; delete one of the two ProxyServices`,
+      },
+      { kind: "waiting", reason: Reasons.ServiceClaimedByAnother },
+    );
+  }
+  let state;
+  try {
+    state = desired(proxyService, { service: observed.service, target: observed.target });
+  } catch (err) {
+    if (!(err instanceof SpecError)) throw err;
+    return idle({ status: "False", reason: err.reason, message: err.message }, { kind: "done" });
+  }
+  if (state.kind === "waiting") {
+    return idle({ status: "False", reason: state.reason, message: state.message }, { kind: "waiting", reason: state.reason });
+  }
+  return planApply(proxyService, observed, state);
+}
+
+function planApply(proxyService: DefaultedProxyService, observed: Observed, state: DesiredState): Plan {
+  const { spec, metadata } = proxyService;
+  const applies: PlannedApply[] = [];
+  const deletes: KubeObject[] = [];
+  const want = (object: object | undefined, reason: string = EventReasons.ObjectApplied): void => {
+    if (object === undefined) return;
+    const o = object as KubeObject;
+    const actual = observed.owned.get(ownedKey(o.kind, o.metadata.name));
+    if (actual !== undefined && isSubset(o, actual)) return;
+    const verb = actual === undefined ? "created" : "updated";
+    applies.push({
+      object: o,
+      force: false,
+      event: { type: "Normal", reason, action: "Apply", note: `${verb} ${o.kind} "${o.metadata.name}"` },
+    });
+  };
+  const unwanted = (kind: string, name: string, wanted: object | undefined): void => {
+    const actual = observed.owned.get(ownedKey(kind, name));
+    if (wanted === undefined && actual !== undefined) deletes.push(actual);
+  };
+  want(state.serviceAccount);
+  want(state.deployment);
+  want(state.horizontalPodAutoscaler);
+  want(state.podDisruptionBudget);
+  unwanted("PodDisruptionBudget", metadata.name, state.podDisruptionBudget);
+  want(state.gateway);
+  want(state.virtualService);
+  want(state.destinationRule);
+  want(state.callerDestinationRule);
+  want(state.targetService, EventReasons.TargetServiceCreated);
+
+  const deployment = observed.owned.get(ownedKey("Deployment", metadata.name)) as
+    | { status?: { readyReplicas?: number } }
+    | undefined;
+  const readyReplicas = deployment?.status?.readyReplicas ?? 0;
+  const status = {
+    readyReplicas,
+    target: spec.target,
+    targetCreated: state.targetService !== undefined,
+  };
+  if (readyReplicas < 1) {
+    return {
+      applies,
+      deletes,
+      ready: {
+        status: "False",
+        reason: Reasons.ProxyNotAvailable,
+        message: `no proxy pod of Deployment "${metadata.name}" is Ready yet; Service "${spec.serviceName}" is taken over once one is`,
+      },
+      status,
+      next: { kind: "waiting", reason: Reasons.ProxyNotAvailable },
+    };
+  }
+
+  const revertedBy = takeoverRevertedBy(proxyService, observed, state.proxySelector);
+  const gaveUp = hasGivenUp(proxyService);
+  if ((revertedBy !== undefined && observed.recentReverts + 1 >= MAX_REVERTS) || (gaveUp && revertedBy !== undefined)) {
+    return {
+      applies,
+      deletes,
+      ready: {
+        status: "False",
+        reason: Reasons.TakeoverReverted,
+        message: `the selector of Service "${spec.serviceName}" keeps being set back by field manager "${revertedBy}"; the operator stopped re-applying the takeover. Make that tool ignore spec.selector of the Service (see the README), then change the ProxyService's spec to retry`,
+      },
+      status,
+      revertedBy,
+      next: { kind: "done" },
+    };
+  }
+
+  const takeover = state.takenOverService as KubeObject;
+  const actual = observed.service as KubeObject | undefined;
+  const modified = state.takeover.mode === "Modified";
+  if (actual === undefined || !isSubset(takeover, actual)) {
+    applies.push({
+      object: takeover,
+      // force only for the user's Service: its selector and ports belong to another field manager.
+      force: modified,
+      event: {
+        type: "Normal",
+        reason: modified ? EventReasons.ServiceTakenOver : EventReasons.ServiceCreated,
+        action: "TakeOver",
+        note: modified
+          ? `Service "${spec.serviceName}" now selects the proxy pods of Deployment "${metadata.name}" (ClusterIP kept; original selector and ports recorded for restore)`
+          : `created Service "${spec.serviceName}" selecting the proxy pods of Deployment "${metadata.name}"`,
+      },
+    });
+  }
+  return {
+    applies,
+    deletes,
+    ready: {
+      status: "True",
+      reason: Reasons.Ready,
+      message: `Service "${spec.serviceName}" reaches ${readyReplicas} ready proxy pod(s), which balance to Service "${spec.target}" with ${spec.loadBalancer}`,
+    },
+    status: { ...status, takeover: { service: spec.serviceName, mode: state.takeover.mode } },
+    ...(revertedBy !== undefined ? { revertedBy } : {}),
+    next: { kind: "done" },
+  };
+}
+
+/**
+ * The field manager that put its own selector back on a Service we had taken over (the record names us,
+ * but the selector is no longer ours), or undefined when the takeover stands or never happened.
+ */
+function takeoverRevertedBy(
+  proxyService: DefaultedProxyService,
+  observed: Observed,
+  proxySelector: Readonly<Record<string, string>>,
+): string | undefined {
+  const service: V1Service | undefined = observed.service;
+  const record = readTakeoverRecord(service);
+  if (record === undefined || record.proxyService !== proxyService.metadata.name) return undefined;
+  const selector = service?.spec?.selector ?? {};
+  const proxyLabels = Object.entries(proxySelector);
+  const isOurs = proxyLabels.every(([k, v]) => selector[k] === v) && Object.keys(selector).length === proxyLabels.length;
+  return isOurs ? undefined : (observed.selectorManagers[0] ?? "unknown");
+}
+
+/** Whether an earlier reconcile of this generation already gave up on the takeover (survives restarts via status). */
+function hasGivenUp(proxyService: DefaultedProxyService): boolean {
+  const ready = findCondition(proxyService.status?.conditions, ConditionTypes.Ready);
+  return ready?.reason === Reasons.TakeoverReverted && ready.observedGeneration === proxyService.metadata.generation;
+}

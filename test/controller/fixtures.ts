@@ -1,0 +1,29 @@
+import type { V1Service } from "@kubernetes/client-node";
+import type { ProxyService } from "../../src/api/types.js";
+import type { KubeObject } from "../../src/kube/object.js";
+import type { Observed } from "../../src/controller/observe.js";
+
+export const NS = "shop";
+
+/** The published example: ps-s0 in front of sn0 on port 80. */
+export function proxyService(overrides: Partial<ProxyService["spec"]> = {}, name = "ps-s0"): ProxyService & KubeObject {
+  return {
+    apiVersion: "msvcbench.io/v1alpha1",
+    kind: "ProxyService",
+    metadata: { name, namespace: NS, uid: `uid-${name}`, generation: 1, creationTimestamp: new Date("2026-01-01T00:00:00Z") },
+    spec: { serviceName: "sn0", loadBalancer: "LEAST_REQUEST", target: "sn0-ep", port: 80, ...overrides },
+  };
+}
+
+export function service(name: string, selector: Record<string, string>, extra: Partial<V1Service["metadata"]> = {}): V1Service & KubeObject {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name, namespace: NS, resourceVersion: "1", ...extra },
+    spec: { type: "ClusterIP", clusterIP: "10.0.0.10", selector, ports: [{ name: "http", port: 80, protocol: "TCP", targetPort: 8080 }] },
+  };
+}
+
+export function observed(partial: Partial<Observed> = {}): Observed {
+  return { owned: new Map(), selectorManagers: [], recentReverts: 0, ...partial };
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { Store } from "../../src/controller/store.js";
+import { ownersOf } from "../../src/controller/owner-mapping.js";
+import type { ProxyService } from "../../src/api/types.js";
+import type { KubeObject } from "../../src/kube/object.js";
+import { Annotations } from "../../src/api/takeover.js";
+import { NS, proxyService, service } from "./fixtures.js";
+
+function store(...items: (ProxyService & KubeObject)[]): Store<ProxyService & KubeObject> {
+  const s = new Store<ProxyService & KubeObject>();
+  for (const i of items) s.apply(i);
+  return s;
+}
+
+describe("ownersOf", () => {
+  const a = proxyService({}, "ps-a");
+  const b = proxyService({}, "ps-b");
+  const other = proxyService({ serviceName: "sn1", target: "sn1-ep" }, "ps-other");
+  const proxyServices = store(a, b, other);
+
+  it("maps an owned object to its controller", () => {
+    const deployment: KubeObject = {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "ps-a", namespace: NS, ownerReferences: [{ apiVersion: "msvcbench.io/v1alpha1", kind: "ProxyService", name: "ps-a", uid: "u", controller: true }] },
+    };
+    expect(ownersOf(deployment, proxyServices)).toEqual([`${NS}/ps-a`]);
+  });
+
+  it("maps a Service to every ProxyService naming it as serviceName or target", () => {
+    expect(ownersOf(service("sn0", {}), proxyServices).sort()).toEqual([`${NS}/ps-a`, `${NS}/ps-b`]);
+    expect(ownersOf(service("sn1-ep", {}), proxyServices)).toEqual([`${NS}/ps-other`]);
+    expect(ownersOf(service("unrelated", {}), proxyServices)).toEqual([]);
+  });
+
+  it("maps a taken-over Service to the ProxyService its record names, even one that no longer names it", () => {
+    const record = JSON.stringify({ version: 1, proxyService: "ps-gone", selector: { app: "x" }, ports: [{ port: 80 }] });
+    expect(ownersOf(service("x", {}, { annotations: { [Annotations.takeover]: record } }), proxyServices)).toEqual([`${NS}/ps-gone`]);
+  });
+
+  it("maps a ProxyService to itself and its rivals for the same Service", () => {
+    expect(ownersOf(a, proxyServices).sort()).toEqual([`${NS}/ps-a`, `${NS}/ps-b`]);
+  });
+
+  it("ignores other namespaces", () => {
+    expect(ownersOf({ ...service("sn0", {}), metadata: { name: "sn0", namespace: "elsewhere" } }, proxyServices)).toEqual([]);
+  });
+});

@@ -1,0 +1,106 @@
+import { describe, expect, it } from "vitest";
+import { Reasons } from "../../src/api/conditions.js";
+import { withDefaults } from "../../src/api/defaults.js";
+import { Annotations } from "../../src/api/takeover.js";
+import { ownedKey } from "../../src/controller/observe.js";
+import { MAX_REVERTS, planFor, type Plan } from "../../src/controller/plan.js";
+import type { KubeObject } from "../../src/kube/object.js";
+import { NS, observed, proxyService, service } from "./fixtures.js";
+
+const app = service("sn0", { app: "s0" });
+const kinds = (plan: Plan): string[] => plan.applies.map((a) => `${a.object.kind}/${a.object.metadata.name}`);
+
+/** The cache after a plan's applies went through, with a Ready proxy Deployment. */
+function afterApplying(plan: Plan, readyReplicas: number): Map<string, KubeObject> {
+  const owned = new Map<string, KubeObject>();
+  for (const { object } of plan.applies) owned.set(ownedKey(object.kind, object.metadata.name), object);
+  const dep = owned.get(ownedKey("Deployment", "ps-s0"));
+  if (dep) owned.set(ownedKey("Deployment", "ps-s0"), { ...dep, status: { readyReplicas } });
+  return owned;
+}
+
+describe("planFor", () => {
+  it("applies the proxies but does not take the Service over before a proxy pod is Ready", () => {
+    const plan = planFor(withDefaults(proxyService()), observed({ service: app }));
+    expect(kinds(plan)).toContain("Deployment/ps-s0");
+    expect(kinds(plan)).toContain("Service/sn0-ep");
+    expect(kinds(plan)).not.toContain("Service/sn0");
+    expect(plan.ready.reason).toBe(Reasons.ProxyNotAvailable);
+    expect(plan.next.kind).toBe("waiting");
+  });
+
+  it("takes the user's Service over with force once a proxy pod is Ready, recording the original", () => {
+    const first = planFor(withDefaults(proxyService()), observed({ service: app }));
+    const plan = planFor(withDefaults(proxyService()), observed({ service: app, owned: afterApplying(first, 1) }));
+    const takeover = plan.applies.find((a) => a.object.metadata.name === "sn0");
+    expect(takeover?.force).toBe(true);
+    expect(takeover?.object.metadata.annotations?.[Annotations.takeover]).toContain('"app":"s0"');
+    expect(plan.applies.every((a) => a.object.metadata.name === "sn0")).toBe(true); // the rest is unchanged: no writes
+    expect(plan.ready.status).toBe("True");
+  });
+
+  it("writes nothing when everything already matches", () => {
+    const first = planFor(withDefaults(proxyService()), observed({ service: app }));
+    const owned = afterApplying(first, 1);
+    const second = planFor(withDefaults(proxyService()), observed({ service: app, owned }));
+    const takenOver = { ...app, ...second.applies[0]!.object, spec: { ...app.spec, ...(second.applies[0]!.object.spec as object) } };
+    const third = planFor(withDefaults(proxyService()), observed({ service: takenOver as typeof app, owned }));
+    expect(third.applies).toEqual([]);
+    expect(third.deletes).toEqual([]);
+  });
+
+  it("touches nothing when another ProxyService holds the claim", () => {
+    const plan = planFor(withDefaults(proxyService({}, "ps-b")), observed({ service: app, claimedBy: "ps-s0" }));
+    expect(plan.applies).toEqual([]);
+    expect(plan.ready.reason).toBe(Reasons.ServiceClaimedByAnother);
+    expect(plan.ready.message).toContain('"ps-s0"');
+  });
+
+  it("waits, touching nothing, while neither the Service nor the target exists", () => {
+    const plan = planFor(withDefaults(proxyService()), observed());
+    expect(plan.applies).toEqual([]);
+    expect(plan.ready.reason).toBe(Reasons.TargetServiceMissing);
+    expect(plan.next).toEqual({ kind: "waiting", reason: Reasons.TargetServiceMissing });
+  });
+
+  it("refuses a takeover that would break a port, changing nothing", () => {
+    const udp = { ...app, spec: { ...app.spec, ports: [...app.spec!.ports!, { name: "dns", port: 53, protocol: "UDP" }] } };
+    const plan = planFor(withDefaults(proxyService()), observed({ service: udp as typeof app }));
+    expect(plan.applies).toEqual([]);
+    expect(plan.ready.reason).toBe(Reasons.TakeoverRefused);
+    expect(plan.next.kind).toBe("done");
+  });
+
+  it("stops re-applying the takeover after repeated reverts and names the other field manager", () => {
+    const first = planFor(withDefaults(proxyService()), observed({ service: app }));
+    const owned = afterApplying(first, 1);
+    const taken = planFor(withDefaults(proxyService()), observed({ service: app, owned })).applies[0]!.object;
+    // Someone put the original selector back but our record annotation stayed.
+    const reverted = { ...app, metadata: { ...app.metadata, annotations: taken.metadata.annotations } };
+    const fighting = planFor(withDefaults(proxyService()), observed({ service: reverted, owned, selectorManagers: ["argocd-controller"] }));
+    expect(fighting.revertedBy).toBe("argocd-controller");
+    expect(fighting.applies.some((a) => a.object.metadata.name === "sn0")).toBe(true);
+    const givenUp = planFor(
+      withDefaults(proxyService()),
+      observed({ service: reverted, owned, selectorManagers: ["argocd-controller"], recentReverts: MAX_REVERTS - 1 }),
+    );
+    expect(givenUp.applies.some((a) => a.object.metadata.name === "sn0")).toBe(false);
+    expect(givenUp.ready.reason).toBe(Reasons.TakeoverReverted);
+    expect(givenUp.ready.message).toContain('"argocd-controller"');
+  });
+
+  it("creates spec.serviceName when the user deleted it and made the target (Sock-Shop)", () => {
+    const target = service("carts-target", { name: "carts" });
+    const ps = withDefaults(proxyService({ serviceName: "carts", target: "carts-target" }, "carts-proxy"));
+    const first = planFor(ps, observed({ target }));
+    expect(kinds(first)).not.toContain("Service/carts-target");
+    const owned = new Map<string, KubeObject>();
+    for (const { object } of first.applies) owned.set(ownedKey(object.kind, object.metadata.name), object);
+    owned.set(ownedKey("Deployment", "carts-proxy"), { ...owned.get(ownedKey("Deployment", "carts-proxy"))!, status: { readyReplicas: 1 } });
+    const plan = planFor(ps, observed({ target, owned }));
+    const created = plan.applies.find((a) => a.object.metadata.name === "carts");
+    expect(created?.force).toBe(false);
+    expect(created?.object.metadata.ownerReferences?.[0]?.name).toBe("carts-proxy");
+    expect(created?.object.metadata.namespace).toBe(NS);
+  });
+});
