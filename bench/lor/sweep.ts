@@ -1,6 +1,6 @@
 /** Runs a sweep: every scenario of every group, one after another, each with fresh processes. */
 import { cpus, loadavg, totalmem } from "node:os";
-import { stopAllChildren } from "./children.js";
+import { raisePriority, stopAllChildren, TESTBED_NICE } from "./children.js";
 import { ensureHaproxy } from "./haproxy.js";
 import type { GroupResult } from "./report.js";
 import { runScenario } from "./scenario.js";
@@ -15,6 +15,8 @@ export interface Machine {
   platform: string;
   /** 1-minute load average when the sweep started: other work on the machine shows here. */
   loadAverageAtStart: number;
+  /** The nice value of the testbed's processes, or null if raising their priority was not allowed. */
+  nice: number | null;
 }
 
 export interface SweepOutput {
@@ -32,6 +34,7 @@ export interface SweepOutput {
 export async function runSweep(sweep: string, groups: readonly Group[], log: (line: string) => void = () => {}): Promise<SweepOutput> {
   const startedAt = new Date().toISOString();
   const haproxy = ensureHaproxy(log);
+  const raised = raisePriority();
   const machine: Machine = {
     cpuModel: cpus()[0]?.model ?? "unknown",
     cores: cpus().length,
@@ -40,6 +43,7 @@ export async function runSweep(sweep: string, groups: readonly Group[], log: (li
     haproxy,
     platform: `${process.platform} ${process.arch}`,
     loadAverageAtStart: loadavg()[0] ?? 0,
+    nice: raised ? TESTBED_NICE : null,
   };
   const out: GroupResult[] = [];
   try {

@@ -1,0 +1,117 @@
+/**
+ * Testbed vs simulator: runs `src/sim` on the configurations of a testbed JSON file, with the same
+ * service-time distribution and HAProxy's draw semantics (random(2) draws with replacement), and prints
+ * a table of both means and p95s. Usage: `npx tsx bench/lor/compare-sim.ts bench/results/lor-default.json`.
+ *
+ * Matching: the simulator's time unit is the *measured* mean service time of the testbed run (timers
+ * fire a little off the drawn value), its load is the testbed's offered rate times that service time,
+ * and the fixed overhead of the path (loopback, HAProxy, Node's HTTP stack) measured by the `hop`
+ * group at low load is added to the simulator's latencies, since the simulator has no network.
+ */
+import { readFile, writeFile } from "node:fs/promises";
+import { DEFAULT_CONFIG, type SimConfig } from "../../src/sim/config.js";
+import type { ServiceSpec } from "../../src/sim/distributions.js";
+import { simulate } from "../../src/sim/simulate.js";
+import { parseService } from "./random.js";
+import type { Scenario, ScenarioResult } from "./scenario.js";
+import type { SweepOutput } from "./sweep.js";
+
+export interface Comparison {
+  group: string;
+  label: string;
+  callers: number;
+  replicas: number;
+  proxies: number;
+  rho: number;
+  simLoad: number;
+  testbedMeanMs: number;
+  simMeanMs: number;
+  /** (testbed - simulator) / simulator on the mean. */
+  meanDiff: number;
+  testbedP95Ms: number;
+  simP95Ms: number;
+  p95Diff: number;
+}
+
+/** The simulator configuration that models testbed scenario `s`. Pure. */
+export function simConfigFor(s: Scenario, load: number, requests: number): SimConfig {
+  const service: ServiceSpec = parseService(s.service);
+  const base = { ...DEFAULT_CONFIG, callers: s.callers, replicas: s.replicas, workers: s.workers, load, service, requests, seed: s.seed };
+  if (s.policy === "random") return { ...base, policy: "random", choices: 1, mode: "global", proxies: 1 };
+  const choices = s.policy === "lr2" ? 2 : ("all" as const);
+  const draws = "with-replacement" as const; // HAProxy's random(2)
+  if (s.mode === "sidecar") return { ...base, policy: "least-request", choices, draws, mode: "sidecar" };
+  return { ...base, policy: "least-request", choices, draws, mode: "proxy", proxies: s.proxies };
+}
+
+/** Fixed path overhead in ms: the proxied low-load run's mean latency minus its measured service time. */
+export function pathOverheadMs(output: SweepOutput): number {
+  const hop = output.groups.find((g) => g.group.name === "hop")?.results.find((r) => r.scenario.mode !== "direct");
+  return hop ? Math.max(0, hop.meanMs - hop.serviceMeanMs) : 0;
+}
+
+/** Compares every result in `output` (except the low-load hop group) with the simulator. */
+export function compare(output: SweepOutput, requests = 1_000_000): Comparison[] {
+  const overhead = pathOverheadMs(output);
+  const rows: Comparison[] = [];
+  for (const g of output.groups) {
+    if (g.group.name === "hop") continue;
+    for (const r of g.results) rows.push(compareOne(g.group.name, r, overhead, requests));
+  }
+  return rows;
+}
+
+function compareOne(group: string, r: ScenarioResult, overheadMs: number, requests: number): Comparison {
+  const s = r.scenario;
+  const unit = r.serviceMeanMs;
+  const simLoad = (r.offeredRate * unit) / 1000 / (s.replicas * s.workers);
+  const sim = simulate(simConfigFor(s, simLoad, requests));
+  const simMeanMs = sim.mean * unit + overheadMs;
+  const simP95Ms = sim.p95 * unit + overheadMs;
+  return {
+    group,
+    label: r.label,
+    callers: s.callers,
+    replicas: s.replicas,
+    proxies: s.proxies,
+    rho: s.rho,
+    simLoad,
+    testbedMeanMs: r.meanMs,
+    simMeanMs,
+    meanDiff: (r.meanMs - simMeanMs) / simMeanMs,
+    testbedP95Ms: r.p95Ms,
+    simP95Ms,
+    p95Diff: (r.p95Ms - simP95Ms) / simP95Ms,
+  };
+}
+
+/** A markdown table of the comparisons. */
+export function comparisonMarkdown(rows: readonly Comparison[]): string {
+  const pct = (v: number): string => `${v >= 0 ? "+" : ""}${(100 * v).toFixed(0)} %`;
+  const lines = [
+    "| group | configuration | C | R | K | rho | sim load | testbed mean | sim mean | diff | testbed p95 | sim p95 | diff |",
+    "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ...rows.map(
+      (c) =>
+        `| ${c.group} | ${c.label} | ${c.callers} | ${c.replicas} | ${c.label.startsWith("ProxyService") ? c.proxies : "-"} | ${c.rho} | ${c.simLoad.toFixed(3)} | ` +
+        `${c.testbedMeanMs.toFixed(1)} | ${c.simMeanMs.toFixed(1)} | ${pct(c.meanDiff)} | ${c.testbedP95Ms.toFixed(1)} | ${c.simP95Ms.toFixed(1)} | ${pct(c.p95Diff)} |`,
+    ),
+  ];
+  return lines.join("\n");
+}
+
+async function main(): Promise<void> {
+  const file = process.argv[2];
+  if (file === undefined) throw new Error("usage: npx tsx bench/lor/compare-sim.ts bench/results/lor-default.json");
+  const output = JSON.parse(await readFile(file, "utf8")) as SweepOutput;
+  const rows = compare(output);
+  console.log(`path overhead added to the simulator: ${pathOverheadMs(output).toFixed(2)} ms`);
+  console.log(comparisonMarkdown(rows));
+  const within = rows.filter((c) => Math.abs(c.meanDiff) <= 0.15).length;
+  console.log(`\nmeans within 15 %: ${within} of ${rows.length}`);
+  const out = file.replace(/\.json$/, "-sim.json");
+  await writeFile(out, JSON.stringify({ source: file, overheadMs: pathOverheadMs(output), rows }, null, 2) + "\n");
+  console.log(`json: ${out}`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
