@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { writePlot } from "../../src/cli/plot-files.js";
 import { formatTable, plotSpecs, TABLE_LEGEND } from "./report.js";
 import { runSweep } from "./sweep.js";
-import { defaultSweep, type Group, smokeSweep } from "./sweeps.js";
+import { claimSweep, defaultSweep, type Group, smokeSweep } from "./sweeps.js";
 
 const positive = (flag: string) => (text: string): number => {
   const v = Number(text);
@@ -19,9 +19,9 @@ const positive = (flag: string) => (text: string): number => {
 
 const program = new Command("lor")
   .description("Loopback testbed: real HAProxy in sidecar and ProxyService layouts, open-loop load, latency and CPU")
-  .option("--sweep <name>", "default | smoke", "default")
+  .option("--sweep <name>", "default | claim | smoke", "default")
   .option("--smoke", "same as --sweep smoke")
-  .option("--scale <factor>", "multiply every duration of the default sweep", positive("--scale"), 1)
+  .option("--scale <factor>", "multiply every duration of the default and claim sweeps", positive("--scale"), 1)
   .option("--only <groups>", "comma-separated group names to run (load, callers, proxies, replicas, hop)")
   .option("--out <dir>", "where to write JSON and plots", join("bench", "results"))
   .showHelpAfterError();
@@ -32,7 +32,8 @@ const sweep = opts.smoke ? "smoke" : opts.sweep;
 function sweepGroups(name: string): Group[] {
   if (name === "default") return defaultSweep(opts.scale);
   if (name === "smoke") return smokeSweep();
-  return program.error(`--sweep: unknown sweep "${name}"; use default or smoke`);
+  if (name === "claim") return claimSweep(opts.scale);
+  return program.error(`--sweep: unknown sweep "${name}"; use default, claim or smoke`);
 }
 let groups = sweepGroups(sweep);
 if (opts.only !== undefined) {

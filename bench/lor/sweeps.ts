@@ -89,6 +89,25 @@ export function defaultSweep(scale = 1): Group[] {
 }
 
 /**
+ * The `claim` sweep: the published comparison at the largest size this machine hosts comfortably
+ * (100 callers, 20 replicas, rho 0.9, about 900 req/s), with 30 s of load per configuration because
+ * the random baseline's queues relax slowly at rho 0.9. About 2 minutes.
+ */
+export function claimSweep(scale = 1): Group[] {
+  const base = { ...BASE, callers: 100, replicas: 20, rho: 0.9 };
+  return [
+    {
+      name: "claim",
+      title: "Published comparison at 100 callers, 20 replicas, rho 0.9",
+      axis: "none",
+      scenarios: ([["proxy", "random"], ["sidecar", "lr2"], ["proxy", "lr2"], ["proxy", "leastconn"]] as const).map(([mode, policy]) =>
+        sized({ ...base, mode, policy }, 30 * scale),
+      ),
+    },
+  ];
+}
+
+/**
  * The smoke sweep: every mode once at rho 0.8, 30 callers, 10 replicas. The two modes the test
  * compares get 3,000 requests each, enough that ProxyService's lead over sidecar (about 1.8x on the
  * mean here) stands many standard errors clear even on a busy machine.
