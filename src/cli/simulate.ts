@@ -23,7 +23,7 @@ const VALUE_FLAGS: ReadonlyArray<readonly [flag: string, arg: string, help: stri
   ["policy", "NAME", "random | round-robin | least-request (default least-request)"],
   ["choices", "D", 'least-request candidates per request, or "all" for the shortest queue of its view (default 2)'],
   ["draws", "HOW", "least-request candidates drawn without (distinct, default) or with replacement (as HAProxy random(2))"],
-  ["mode", "MODE", "sidecar (a balancer per caller) | proxy (K shared balancers) | global (one, the lower bound) (default sidecar)"],
+  ["mode", "MODE", "sidecar (a balancer per caller) | proxy (K shared balancers) | global (one balancer, no hop; with --choices all the lower bound) (default sidecar)"],
   ["proxies", "K", "shared proxies in proxy mode; each request goes to one at random (default 1)"],
   ["service", "DIST", "service time: exp | det | lognormal[:cv] (cv default 1) | file:PATH (one sample per line) (default exp)"],
   ["service-mean", "TIME", "the mean service time in real units (e.g. 20ms); lets other times carry units and prints ms"],
@@ -47,7 +47,8 @@ is then printed in ms and throughput in req/s. The arrival rate follows from the
 lambda = load x replicas x workers / mean service time.
 
 --sweep KEY=V1,V2,... (repeatable) runs every combination; KEY is one of
-${SWEEP_KEYS.join(", ")}. Sweeping mode adds a table of latency ratios (first mode / others).
+${SWEEP_KEYS.join(", ")}.
+Sweeping mode adds a table of latency ratios (first mode / others).
 With --out DIR, plots of latency vs load, callers, replicas and proxies are written as SVG + PNG.
 
 Examples:
@@ -56,7 +57,7 @@ Examples:
     );
   for (const [flag, arg, help] of VALUE_FLAGS) command.option(`--${flag} <${arg}>`, help);
   command
-    .addOption(new Option("--sweep <KEY=V1,V2>", "vary an option over values (repeatable)").argParser(collect).default([]))
+    .addOption(new Option("--sweep <KEY=V1,V2>", "vary an option over values (repeatable)").argParser(collect))
     .option("--out <DIR>", "write plots of the sweep (SVG and PNG) into DIR")
     .option("--json", "print one JSON object per configuration, one per line")
     .option("--markdown", "print tables as Markdown")
@@ -72,13 +73,13 @@ Examples:
   return command;
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 async function run(opts: Record<string, unknown>, io: SimulateIo): Promise<void> {
   const raw = rawOptions(opts);
-  const axes: SweepAxis[] = (opts["sweep"] as string[]).map(parseSweep);
+  const axes: SweepAxis[] = ((opts["sweep"] as string[] | undefined) ?? []).map(parseSweep);
   const keys = axes.map((a) => a.key);
   if (new Set(keys).size !== keys.length) throw new OptionError("sweep", "a key is swept twice", "give all its values in one --sweep KEY=...");
   const files = readFiles([raw, ...axes.flatMap((a) => a.values.map((v) => ({ [a.key]: v })))]);
