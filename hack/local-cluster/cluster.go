@@ -1,0 +1,377 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+func adminKubeconfig(st *state) string { return st.path("kubeconfig") }
+
+// adminConfig is a client config for the admin (system:masters) with a short per-request timeout,
+// for readiness checks.
+func adminConfig(st *state) (*rest.Config, error) {
+	cfg, err := clientcmd.BuildConfigFromFlags("", adminKubeconfig(st))
+	if err != nil {
+		return nil, err
+	}
+	cfg.Timeout = 5 * time.Second
+	cfg.UserAgent = "local-cluster"
+	return cfg, nil
+}
+
+func runUp(stateDir string, args []string) error {
+	flags := flag.NewFlagSet("up", flag.ExitOnError)
+	nodes := flags.Int("nodes", 3, "number of simulated nodes (only when the cluster is first created)")
+	timeout := flags.Duration("timeout", 3*time.Minute, "give up when the cluster is not ready after this long")
+	_ = flags.Parse(args)
+	start := time.Now()
+	st, err := loadOrCreateState(stateDir, *nodes)
+	if err != nil {
+		return err
+	}
+	if err := ensurePKI(st); err != nil {
+		return fmt.Errorf("certificates: %w", err)
+	}
+	if err := copyFile(st.path("pki", "admin.kubeconfig"), adminKubeconfig(st)); err != nil {
+		return err
+	}
+	cfg, err := adminConfig(st)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+
+	if allRunning(st) && clusterReady(ctx, st, cfg) == nil {
+		progress("already up")
+		printExport(st)
+		return nil
+	}
+	// etcd and the API server must serve before the rest starts (the controller manager gives up
+	// if the API server is not healthy within 10 s); the others start together after them.
+	for _, name := range []string{"etcd", "apiserver"} {
+		if err := ensureStarted(ctx, st, name, start); err != nil {
+			return err
+		}
+	}
+	if err := installCRDs(ctx, cfg); err != nil {
+		return err
+	}
+	for _, name := range []string{"controller-manager", "scheduler", "kubelet-sim"} {
+		if _, ok := runningPid(st, name); !ok {
+			if _, err := startComponent(st, name); err != nil {
+				return err
+			}
+		}
+	}
+	for _, name := range []string{"controller-manager", "scheduler", "kubelet-sim"} {
+		if err := waitReady(ctx, st, name, start); err != nil {
+			return err
+		}
+	}
+	if err := waitFor(ctx, "cluster ready", func() error { return clusterReady(ctx, st, cfg) }); err != nil {
+		return err
+	}
+	progress(fmt.Sprintf("cluster ready in %.1fs (logs: %s/*.log)", time.Since(start).Seconds(), st.Dir))
+	printExport(st)
+	return nil
+}
+
+// ensureStarted starts a component unless it runs, and waits until it is ready.
+func ensureStarted(ctx context.Context, st *state, name string, start time.Time) error {
+	if _, ok := runningPid(st, name); !ok {
+		if _, err := startComponent(st, name); err != nil {
+			return err
+		}
+	}
+	return waitReady(ctx, st, name, start)
+}
+
+// waitReady waits until a component is ready, failing early (with its log's tail) if it exits.
+func waitReady(ctx context.Context, st *state, name string, start time.Time) error {
+	c, _ := findComponent(name)
+	err := waitFor(ctx, name, func() error {
+		if _, ok := runningPid(st, name); !ok {
+			return errExited
+		}
+		return c.ready(ctx, st)
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w\n--- last lines of %s:\n%s", name, err, logFile(st, name), tail(st, name, 30))
+	}
+	progress(fmt.Sprintf("%-18s ready (%.1fs)", name, time.Since(start).Seconds()))
+	return nil
+}
+
+var errExited = errors.New("process exited")
+
+// waitFor polls check until it returns nil, the process it checks exits, or ctx ends.
+func waitFor(ctx context.Context, what string, check func() error) error {
+	for {
+		err := check()
+		if err == nil || errors.Is(err, errExited) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("timed out waiting for %s: %w", what, err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func allRunning(st *state) bool {
+	for _, c := range components {
+		if _, ok := runningPid(st, c.name); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// clusterReady checks what tests need beyond each component serving: the Istio CRDs Established,
+// every simulated node Ready, and the default ServiceAccount made (so pods can be created).
+func clusterReady(ctx context.Context, st *state, cfg *rest.Config) error {
+	for _, c := range components {
+		if err := c.ready(ctx, st); err != nil {
+			return fmt.Errorf("%s: %w", c.name, err)
+		}
+	}
+	if err := crdsEstablished(ctx, cfg); err != nil {
+		return err
+	}
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	_, err = client.CoreV1().ServiceAccounts("default").Get(ctx, "default", metav1.GetOptions{})
+	return err
+}
+
+func progress(msg string) { fmt.Fprintf(os.Stderr, "local-cluster: %s\n", msg) }
+
+// printExport prints the line that `up` always ends with.
+func printExport(st *state) { fmt.Printf("export KUBECONFIG=%s\n", adminKubeconfig(st)) }
+
+func runDown(stateDir string, args []string) error {
+	flags := flag.NewFlagSet("down", flag.ExitOnError)
+	grace := flags.Duration("grace", 10*time.Second, "time to wait after SIGTERM before SIGKILL")
+	_ = flags.Parse(args)
+	st, err := loadState(stateDir)
+	if errors.Is(err, os.ErrNotExist) {
+		progress("no cluster in " + stateDir)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	names := componentNames()
+	for i, j := 0, len(names)-1; i < j; i, j = i+1, j-1 {
+		names[i], names[j] = names[j], names[i]
+	}
+	if err := stopComponents(st, names, syscall.SIGTERM, *grace); err != nil {
+		return err
+	}
+	// The binary (bin/) stays so that the next `up` need not rebuild it.
+	entries, err := os.ReadDir(st.Dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.Name() == "bin" {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(st.Dir, e.Name())); err != nil {
+			return err
+		}
+	}
+	progress("down; removed the state in " + st.Dir)
+	return nil
+}
+
+func runStatus(stateDir string, args []string) error {
+	flags := flag.NewFlagSet("status", flag.ExitOnError)
+	_ = flags.Parse(args)
+	st, err := loadState(stateDir)
+	if err != nil {
+		return fmt.Errorf("down (no state in %s)", stateDir)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	up := true
+	for _, c := range components {
+		pid, ok := runningPid(st, c.name)
+		line := "not running"
+		if ok {
+			line = fmt.Sprintf("pid %d, ready", pid)
+			if err := c.ready(ctx, st); err != nil {
+				line = fmt.Sprintf("pid %d, not ready: %v", pid, err)
+				up = false
+			}
+		} else {
+			up = false
+		}
+		fmt.Printf("%-18s %s\n", c.name, line)
+	}
+	if !up {
+		return errors.New("not up")
+	}
+	cfg, err := adminConfig(st)
+	if err != nil {
+		return err
+	}
+	if err := clusterReady(ctx, st, cfg); err != nil {
+		return fmt.Errorf("not ready: %w", err)
+	}
+	fmt.Printf("up: KUBECONFIG=%s\n", adminKubeconfig(st))
+	return nil
+}
+
+func runRestart(stateDir string, args []string) error {
+	flags := flag.NewFlagSet("restart", flag.ExitOnError)
+	timeout := flags.Duration("timeout", 2*time.Minute, "give up when the component is not ready after this long")
+	flags.Usage = func() {
+		fmt.Fprintf(flags.Output(), "Usage: local-cluster restart [flags] COMPONENT\n\nComponents: %s\n\nFlags:\n",
+			strings.Join(componentNames(), ", "))
+		flags.PrintDefaults()
+	}
+	_ = flags.Parse(args)
+	if flags.NArg() != 1 {
+		flags.Usage()
+		return errors.New("name one component")
+	}
+	name := flags.Arg(0)
+	if _, ok := findComponent(name); !ok {
+		return fmt.Errorf("unknown component %q (one of %s)", name, strings.Join(componentNames(), ", "))
+	}
+	st, err := loadState(stateDir)
+	if err != nil {
+		return fmt.Errorf("no cluster in %s: %w", stateDir, err)
+	}
+	start := time.Now()
+	if err := stopComponents(st, []string{name}, syscall.SIGKILL, 10*time.Second); err != nil {
+		return err
+	}
+	progress(fmt.Sprintf("killed %s with SIGKILL", name))
+	if _, err := startComponent(st, name); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+	return waitReady(ctx, st, name, start)
+}
+
+func runKubeconfig(stateDir string, args []string) error {
+	flags := flag.NewFlagSet("kubeconfig", flag.ExitOnError)
+	_ = flags.Parse(args)
+	st, err := loadState(stateDir)
+	if err != nil {
+		return err
+	}
+	fmt.Println(adminKubeconfig(st))
+	return nil
+}
+
+// Readiness checks of the components.
+
+func etcdReady(ctx context.Context, st *state) error {
+	return httpOK(ctx, http.DefaultClient, fmt.Sprintf("http://127.0.0.1:%d/health", st.Ports.Etcd), `"health":"true"`)
+}
+
+func apiserverReady(ctx context.Context, st *state) error {
+	cfg, err := adminConfig(st)
+	if err != nil {
+		return err
+	}
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	body, err := client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
+	if err != nil {
+		return fmt.Errorf("/readyz: %w", err)
+	}
+	if string(body) != "ok" {
+		return fmt.Errorf("/readyz: %s", body)
+	}
+	return nil
+}
+
+// insecureClient talks to the controller manager's and scheduler's /healthz on 127.0.0.1; they
+// serve it with self-signed certificates, and the check trusts only the answer "ok".
+var insecureClient = &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+	TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // loopback health check only
+}}
+
+func healthz(ctx context.Context, port int) error {
+	return httpOK(ctx, insecureClient, fmt.Sprintf("https://127.0.0.1:%d/healthz", port), "ok")
+}
+
+func httpOK(ctx context.Context, client *http.Client, url, want string) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+		return fmt.Errorf("%s: %d %s", url, resp.StatusCode, strings.TrimSpace(string(body)))
+	}
+	return nil
+}
+
+// nodesReady returns nil when every simulated node is registered and Ready.
+func nodesReady(ctx context.Context, st *state) error {
+	cfg, err := adminConfig(st)
+	if err != nil {
+		return err
+	}
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	for _, name := range st.Nodes {
+		node, err := client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		ready := false
+		for _, c := range node.Status.Conditions {
+			ready = ready || (c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue)
+		}
+		if !ready {
+			return fmt.Errorf("node %s not Ready", name)
+		}
+	}
+	return nil
+}
+
+func copyFile(from, to string) error {
+	data, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, data, 0o600)
+}

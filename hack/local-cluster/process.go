@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Components run as detached processes (own session, stdio to <state>/<name>.log) that outlive the
+// `up` that started them. Each one's pid is recorded in <state>/<name>.pid. Before a pid is
+// signalled, its command line is checked to be this binary running that component on this state
+// directory, so a recycled pid is never killed.
+
+func pidFile(st *state, name string) string { return st.path(name + ".pid") }
+func logFile(st *state, name string) string { return st.path(name + ".log") }
+
+// componentArgv is the argv (after the executable) of a component's process.
+func componentArgv(st *state, name string) []string {
+	return []string{"-state-dir", st.Dir, name}
+}
+
+// startComponent starts one component in the background and records its pid.
+func startComponent(st *state, name string) (int, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return 0, err
+	}
+	log, err := os.OpenFile(logFile(st, name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return 0, err
+	}
+	defer log.Close()
+	fmt.Fprintf(log, "==== %s: starting %s\n", time.Now().UTC().Format(time.RFC3339), name)
+	cmd := exec.Command(exe, componentArgv(st, name)...)
+	cmd.Dir = st.Dir
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	pid := cmd.Process.Pid
+	_ = cmd.Process.Release()
+	return pid, os.WriteFile(pidFile(st, name), []byte(strconv.Itoa(pid)+"\n"), 0o644)
+}
+
+// runningPid returns the recorded pid of a component if that process is alive and is the component.
+func runningPid(st *state, name string) (int, bool) {
+	data, err := os.ReadFile(pidFile(st, name))
+	if err != nil {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil || pid <= 0 {
+		return 0, false
+	}
+	return pid, isComponentProcess(pid, st, name)
+}
+
+func isComponentProcess(pid int, st *state, name string) bool {
+	if !alive(pid) {
+		return false
+	}
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return false
+	}
+	argv := strings.Split(strings.TrimSuffix(string(cmdline), "\x00"), "\x00")
+	want := componentArgv(st, name)
+	return len(argv) == len(want)+1 && slicesEqual(argv[1:], want)
+}
+
+// alive reports whether pid exists and is not a zombie (a component whose parent, not us, has
+// not reaped it yet is dead for our purposes).
+func alive(pid int) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// The state is the first field after the parenthesised command name.
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 || i+2 >= len(stat) {
+		return false
+	}
+	return stat[i+2] != 'Z' && stat[i+2] != 'X'
+}
+
+func slicesEqual(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// stopComponents sends sig to the running components among names, waits up to grace for them to
+// exit, then kills the rest with SIGKILL and waits for them to be gone.
+func stopComponents(st *state, names []string, sig syscall.Signal, grace time.Duration) error {
+	pids := map[string]int{}
+	for _, name := range names {
+		if pid, ok := runningPid(st, name); ok {
+			pids[name] = pid
+			_ = syscall.Kill(pid, sig)
+		}
+	}
+	deadline := time.Now().Add(grace)
+	for len(pids) > 0 {
+		for name, pid := range pids {
+			if !alive(pid) {
+				delete(pids, name)
+			}
+		}
+		if len(pids) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			if sig == syscall.SIGKILL {
+				return fmt.Errorf("still running after SIGKILL: %v", pids)
+			}
+			for _, pid := range pids {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+			sig, deadline = syscall.SIGKILL, time.Now().Add(10*time.Second)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, name := range names {
+		if err := os.Remove(pidFile(st, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
+// tail returns the last n lines of a component's log, for error messages.
+func tail(st *state, name string, n int) string {
+	data, err := os.ReadFile(logFile(st, name))
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

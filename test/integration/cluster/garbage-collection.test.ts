@@ -1,0 +1,90 @@
+import * as k8s from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { adminKubeConfig, createTestNamespace } from "../support/cluster.js";
+import { waitFor } from "../../support/wait-for.js";
+import { statusCode } from "./local-cluster.js";
+
+// Acceptance 2 of issue 2: the real garbage collector deletes dependents through ownerReferences,
+// in the background and in the foreground.
+
+const kc = adminKubeConfig();
+const core = kc.makeApiClient(k8s.CoreV1Api);
+const apps = kc.makeApiClient(k8s.AppsV1Api);
+let ns: Awaited<ReturnType<typeof createTestNamespace>>;
+
+beforeAll(async () => {
+  ns = await createTestNamespace("lc-gc", kc);
+});
+afterAll(async () => {
+  await ns?.cleanup();
+});
+
+async function isGone(read: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await read();
+    return false;
+  } catch (err) {
+    if (statusCode(err) === 404) return true;
+    throw err;
+  }
+}
+
+describe("garbage collection", () => {
+  it("deletes dependents in the background after their owner is deleted", async () => {
+    const owner = await core.createNamespacedConfigMap({ namespace: ns.name, body: { metadata: { name: "owner" } } });
+    const ownerRef = { apiVersion: "v1", kind: "ConfigMap", name: "owner", uid: owner.metadata!.uid! };
+    for (const name of ["dep-1", "dep-2"]) {
+      await core.createNamespacedConfigMap({
+        namespace: ns.name,
+        body: { metadata: { name, ownerReferences: [ownerRef] } },
+      });
+    }
+    // A ConfigMap that merely shares the name prefix but has no owner must stay.
+    await core.createNamespacedConfigMap({ namespace: ns.name, body: { metadata: { name: "dep-unowned" } } });
+
+    await core.deleteNamespacedConfigMap({ name: "owner", namespace: ns.name, propagationPolicy: "Background" });
+    for (const name of ["dep-1", "dep-2"]) {
+      await waitFor(() => isGone(() => core.readNamespacedConfigMap({ name, namespace: ns.name })), {
+        timeout: 60_000,
+        description: `dependent ${name} deleted`,
+      });
+    }
+    await expect(core.readNamespacedConfigMap({ name: "dep-unowned", namespace: ns.name })).resolves.toBeTruthy();
+  });
+
+  it("keeps a foreground-deleted owner until its dependents are gone (Deployment, ReplicaSet, pods)", async () => {
+    await apps.createNamespacedDeployment({
+      namespace: ns.name,
+      body: {
+        metadata: { name: "fg" },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: { app: "fg" } },
+          template: {
+            metadata: { labels: { app: "fg" } },
+            spec: { containers: [{ name: "c", image: "registry.example/c:1" }] },
+          },
+        },
+      },
+    });
+    await waitFor(async () => {
+      const pods = await core.listNamespacedPod({ namespace: ns.name, labelSelector: "app=fg" });
+      return pods.items.filter((p) => p.status?.phase === "Running").length === 2;
+    }, { timeout: 60_000, description: "2 Running pods of fg" });
+
+    await apps.deleteNamespacedDeployment({ name: "fg", namespace: ns.name, propagationPolicy: "Foreground" });
+    // While dependents exist, the owner is kept with the foregroundDeletion finalizer.
+    const deleting = await apps.readNamespacedDeployment({ name: "fg", namespace: ns.name });
+    expect(deleting.metadata?.deletionTimestamp).toBeTruthy();
+    expect(deleting.metadata?.finalizers).toContain("foregroundDeletion");
+
+    await waitFor(() => isGone(() => apps.readNamespacedDeployment({ name: "fg", namespace: ns.name })), {
+      timeout: 60_000,
+      description: "deployment fg deleted",
+    });
+    const replicaSets = await apps.listNamespacedReplicaSet({ namespace: ns.name, labelSelector: "app=fg" });
+    const pods = await core.listNamespacedPod({ namespace: ns.name, labelSelector: "app=fg" });
+    expect(replicaSets.items).toHaveLength(0);
+    expect(pods.items).toHaveLength(0);
+  });
+});

@@ -1,0 +1,115 @@
+import * as k8s from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { adminKubeConfig, createTestNamespace } from "../support/cluster.js";
+import { waitFor } from "../../support/wait-for.js";
+import { isAlive, localCluster, recordedPids } from "./local-cluster.js";
+
+// Acceptance 6 of issue 2: `restart apiserver` while a watch is open. The watch ends, the cluster
+// is healthy again on the same state, the data is intact, and a new watch sees new events. The
+// other components can be restarted the same way. Every test ends with the cluster up and ready.
+
+const kc = adminKubeConfig();
+const core = kc.makeApiClient(k8s.CoreV1Api);
+const apps = kc.makeApiClient(k8s.AppsV1Api);
+let ns: Awaited<ReturnType<typeof createTestNamespace>>;
+
+beforeAll(async () => {
+  ns = await createTestNamespace("lc-restart", kc);
+});
+afterAll(async () => {
+  await localCluster("up"); // whatever happened above, leave a ready cluster for the next file
+  await ns?.cleanup();
+});
+
+interface OpenWatch {
+  events: { type: string; name: string }[];
+  /** Whether the server ended the watch (its done callback ran). */
+  hasEnded: () => boolean;
+  abort: () => void;
+}
+
+async function watchConfigMaps(resourceVersion?: string): Promise<OpenWatch> {
+  const events: { type: string; name: string }[] = [];
+  let ended = false;
+  const controller = await new k8s.Watch(kc).watch(
+    `/api/v1/namespaces/${ns.name}/configmaps`,
+    { resourceVersion },
+    (type, obj: k8s.V1ConfigMap) => events.push({ type, name: obj.metadata!.name! }),
+    () => (ended = true),
+  );
+  return { events, hasEnded: () => ended, abort: () => controller.abort() };
+}
+
+describe("restarting a component", () => {
+  it("restart apiserver while a watch is open: healthy again, data intact, new watches work", async () => {
+    const before = await core.createNamespacedConfigMap({
+      namespace: ns.name,
+      body: { metadata: { name: "before" }, data: { answer: "42" } },
+    });
+    const watch = await watchConfigMaps(before.metadata!.resourceVersion);
+    await core.createNamespacedConfigMap({ namespace: ns.name, body: { metadata: { name: "seen" } } });
+    await waitFor(() => watch.events.some((e) => e.name === "seen"), { description: "the watch to see 'seen'" });
+    const oldPid = recordedPids().apiserver!;
+
+    const restart = await localCluster("restart", "apiserver");
+    expect(restart.code, restart.stderr).toBe(0);
+    expect(isAlive(oldPid)).toBe(false);
+    expect(recordedPids().apiserver).not.toBe(oldPid);
+
+    // The open watch was cut when the process died.
+    await waitFor(() => watch.hasEnded(), {
+      timeout: 30_000,
+      description: "the old watch to end",
+    });
+
+    const status = await localCluster("status");
+    expect(status.code, status.stdout + status.stderr).toBe(0);
+
+    const after = await core.readNamespacedConfigMap({ name: "before", namespace: ns.name });
+    expect(after.metadata!.uid).toBe(before.metadata!.uid);
+    expect(after.metadata!.resourceVersion).toBe(before.metadata!.resourceVersion);
+    expect(after.data).toEqual({ answer: "42" });
+
+    const rewatch = await watchConfigMaps(after.metadata!.resourceVersion);
+    await core.createNamespacedConfigMap({ namespace: ns.name, body: { metadata: { name: "after" } } });
+    await waitFor(() => rewatch.events.some((e) => e.type === "ADDED" && e.name === "after"), {
+      description: "the new watch to see 'after'",
+    });
+    rewatch.abort();
+  });
+
+  it.each(["etcd", "controller-manager", "scheduler", "kubelet-sim"])(
+    "restart %s: it comes back on the same state and the cluster works",
+    async (component) => {
+      const oldPid = recordedPids()[component]!;
+      const restart = await localCluster("restart", component);
+      expect(restart.code, restart.stderr).toBe(0);
+      expect(isAlive(oldPid)).toBe(false);
+      await waitFor(async () => (await localCluster("status")).code === 0, {
+        timeout: 60_000,
+        description: `status 0 after restarting ${component}`,
+      });
+      // A new Deployment's pod is scheduled, runs and gets an IP: every component takes part.
+      const name = `after-${component}`;
+      await apps.createNamespacedDeployment({
+        namespace: ns.name,
+        body: {
+          metadata: { name },
+          spec: {
+            replicas: 1,
+            selector: { matchLabels: { app: name } },
+            template: {
+              metadata: { labels: { app: name } },
+              spec: { containers: [{ name: "c", image: "registry.example/c:1" }] },
+            },
+          },
+        },
+      });
+      const pod = await waitFor(async () => {
+        const pods = await core.listNamespacedPod({ namespace: ns.name, labelSelector: `app=${name}` });
+        return pods.items.find((p) => p.status?.phase === "Running" && p.status.podIP);
+      }, { timeout: 60_000, description: `a Running pod of ${name}` });
+      expect(pod.spec?.nodeName).toMatch(/^local-node-/);
+    },
+  );
+});
