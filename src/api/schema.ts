@@ -33,7 +33,8 @@ export const Rules = {
     reason: "FieldValueRequired",
   },
   minNotAboveMax: {
-    rule: "self.minReplicas <= self.maxReplicas",
+    // has(): the API server also checks the rule against the schema's `default: {}`.
+    rule: "!has(self.minReplicas) || !has(self.maxReplicas) || self.minReplicas <= self.maxReplicas",
     message: "spec.autoscaling.minReplicas must not exceed spec.autoscaling.maxReplicas: lower minReplicas or raise maxReplicas",
     fieldPath: ".minReplicas",
   },
