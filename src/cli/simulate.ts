@@ -61,6 +61,9 @@ Examples:
     .option("--out <DIR>", "write plots of the sweep (SVG and PNG) into DIR")
     .option("--json", "print one JSON object per configuration, one per line")
     .option("--markdown", "print tables as Markdown")
+    // Commander's own usage errors (unknown flag, missing value) exit with 1; they are bad input
+    // like the ones parseOptions reports, so they get the same exit code 2.
+    .exitOverride((err) => process.exit(err.exitCode === 1 ? 2 : err.exitCode))
     .action(async (opts: Record<string, unknown>) => {
       try {
         await run(opts, io);

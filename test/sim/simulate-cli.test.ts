@@ -73,11 +73,14 @@ describe("proxy-service simulate", () => {
     }
   });
 
-  it("is registered in the proxy-service binary, which exits with code 2 on a bad flag", () => {
-    const r = spawnSync(process.execPath, ["bin/proxy-service.js", "simulate", "--load", "1.2"], { encoding: "utf8" });
-    expect(r.status).toBe(2);
-    expect(r.stderr).toContain("--load");
-  }, 30_000); // starts a Node process through tsx: seconds on a busy machine
+  it("is registered in the proxy-service binary, which exits with code 2 on a bad value or an unknown flag", () => {
+    const bad = spawnSync(process.execPath, ["bin/proxy-service.js", "simulate", "--load", "1.2"], { encoding: "utf8" });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("--load");
+    const unknown = spawnSync(process.execPath, ["bin/proxy-service.js", "simulate", "--lod", "0.5"], { encoding: "utf8" });
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain("--lod");
+  }, 30_000); // starts Node processes through tsx: seconds on a busy machine
 });
 
 describe("parseOptions", () => {
