@@ -28,6 +28,11 @@ export function renderDestinationRule(proxyService: DefaultedProxyService): Dest
   };
 }
 
+/** The name of the callers' DestinationRule, so the operator can delete it when callerTls goes back to DISABLE. */
+export function callerDestinationRuleName(proxyServiceName: string): string {
+  return `${proxyServiceName}-callers`;
+}
+
 /**
  * With callerTls ISTIO_MUTUAL, what callers' sidecars need to originate Istio mTLS to the
  * proxies: gateway-template pods carry no sidecar tlsMode label, so auto-mTLS would send plain
@@ -39,7 +44,7 @@ export function renderCallerDestinationRule(proxyService: DefaultedProxyService)
   return {
     apiVersion: ISTIO_API_VERSION,
     kind: "DestinationRule",
-    metadata: ownedMetadata(proxyService, `${metadata.name}-callers`),
+    metadata: ownedMetadata(proxyService, callerDestinationRuleName(metadata.name)),
     spec: {
       host: serviceFqdn(spec.serviceName, metadata.namespace),
       trafficPolicy: { tls: { mode: "ISTIO_MUTUAL" } },
