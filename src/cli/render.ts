@@ -119,15 +119,17 @@ export function renderFiles(files: readonly InputFile[], namespace: string): str
   return out.map((doc) => `---\n${doc}`).join("");
 }
 
+/** The documents of a file, with a `kind: List` (what `kubectl get -o yaml` prints for several objects) flattened. */
 function documentsOf(file: InputFile): unknown[] {
   const documents = parseAllDocuments(file.text);
   if (!Array.isArray(documents)) return [];
-  return documents.map((document, index) => {
+  return documents.flatMap((document, index) => {
     const error = document.errors[0];
     if (error !== undefined) {
       throw new RenderInputError(`${file.name}: document ${index + 1} is not valid YAML (${error.message}); fix the YAML syntax`);
     }
-    return document.toJS() as unknown;
+    const value = document.toJS() as { kind?: unknown; items?: unknown } | null;
+    return value?.kind === "List" && Array.isArray(value.items) ? (value.items as unknown[]) : [value];
   });
 }
 

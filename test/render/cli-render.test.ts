@@ -36,6 +36,12 @@ describe("proxy-service render", () => {
     ]);
   });
 
+  it("reads the items of a List, as `kubectl get -o yaml` prints them", () => {
+    const list = `apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: Service\n    metadata:\n      name: sn0\n    spec:\n      selector:\n        app: s0\n      ports:\n        - port: 80\n`;
+    const out = renderFiles([repoFile("example/proxy-service-example.yaml"), { name: "list.yaml", text: list }], "default");
+    expect(out).toContain("proxyservice.msvcbench.io/takeover");
+  });
+
   it("names the file, the field and the fix for a schema error", () => {
     const message = renderError([bad(`${psHeader}spec:\n  serviceName: sn0\n  port: 70000\n`)]);
     expect(message).toContain("bad.yaml");

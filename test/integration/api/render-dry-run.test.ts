@@ -5,6 +5,9 @@ import { withDefaults } from "../../../src/api/defaults.js";
 import { API_VERSION, GROUP, KIND, PLURAL, VERSION, type ProxyService } from "../../../src/api/types.js";
 import { desired } from "../../../src/render/desired.js";
 import { objectsInApplyOrder } from "../../../src/render/documents.js";
+import { readFileSync } from "node:fs";
+import { parseAllDocuments } from "yaml";
+import type { V1Service } from "@kubernetes/client-node";
 import { renderInput } from "../../render/arbitraries.js";
 import { adminKubeConfig, createTestNamespace } from "../support/cluster.js";
 import { apiErrorText, installCrd } from "./support.js";
@@ -35,27 +38,26 @@ describe("rendered objects on the API server", () => {
 
   const samples = fc.sample(renderInput, { numRuns: SAMPLES, seed: 20260101 });
 
-  it.each(samples.map((s, i) => ({ i, ...s })))("sample $i is accepted by a server-side dry run", async ({ i, proxyService, service }) => {
+  /** Creates the ProxyService and the Services for real, then dry-runs every rendered object. */
+  async function dryRunRendered(ps: ProxyService, services: V1Service[], observed: (created: V1Service[]) => { service?: V1Service; target?: V1Service }) {
     const ns = namespace.name;
-    const name = `ps-${i}`;
-    const serviceName = `svc-${i}`;
-    const ps: ProxyService = {
-      ...proxyService,
-      apiVersion: API_VERSION,
-      kind: KIND,
-      metadata: { name, namespace: ns },
-      spec: { ...proxyService.spec, serviceName, ...(proxyService.spec.target === undefined ? {} : { target: `${serviceName}-ep` }) },
-    };
-    const created = (await custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL, body: ps, fieldValidation: "Strict" })) as ProxyService;
-    const userService = await core.createNamespacedService({ namespace: ns, body: { ...service, metadata: { name: serviceName, namespace: ns } } });
-
-    const outcome = desired(withDefaults(created), { service: userService });
+    const created = (await custom.createNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: ns,
+      plural: PLURAL,
+      body: { ...ps, metadata: { ...ps.metadata, namespace: ns } },
+      fieldValidation: "Strict",
+    })) as ProxyService;
+    const live: V1Service[] = [];
+    for (const svc of services) live.push(await core.createNamespacedService({ namespace: ns, body: { ...svc, metadata: { ...svc.metadata, namespace: ns } } }));
+    const outcome = desired(withDefaults(created), observed(live));
     expect(outcome.kind).toBe("desired");
     if (outcome.kind !== "desired") return;
     for (const object of objectsInApplyOrder(outcome)) {
       const where = `${object.kind}/${object.metadata?.name}`;
       try {
-        if (object === outcome.takenOverService) {
+        if (object === outcome.takenOverService && outcome.takeover.mode === "Modified") {
           // The takeover is a server-side apply onto the user's Service, forcing the fields we take.
           await objects.patch(object, undefined, "All", "proxy-service-operator", true, k8s.PatchStrategy.ServerSideApply);
         } else {
@@ -65,5 +67,35 @@ describe("rendered objects on the API server", () => {
         throw new Error(`${where} was rejected: ${apiErrorText(err)}`);
       }
     }
+  }
+
+  const fromFile = <T>(file: string, kind: string): T[] =>
+    parseAllDocuments(readFileSync(new URL(`../../../${file}`, import.meta.url), "utf8"))
+      .map((d) => d.toJS() as { kind?: string })
+      .filter((o) => o.kind === kind) as T[];
+
+  it("the published example's objects are accepted (sn0 from the sample app, taken over in place)", async () => {
+    const [ps] = fromFile<ProxyService>("example/proxy-service-example.yaml", "ProxyService");
+    const services = fromFile<V1Service>("example/sample-app.yaml", "Service");
+    await dryRunRendered(ps!, services, ([sn0]) => ({ service: sn0 }));
+  });
+
+  it("the Sock-Shop carts objects are accepted (carts created, carts-target used as it is)", async () => {
+    const [ps] = fromFile<ProxyService>("example/sock-shop/carts-proxy.yaml", "ProxyService");
+    const services = fromFile<V1Service>("example/sock-shop/carts-target.yaml", "Service");
+    await dryRunRendered(ps!, services, ([target]) => ({ target }));
+  });
+
+  it.each(samples.map((s, i) => ({ i, ...s })))("random sample $i is accepted by a server-side dry run", async ({ i, proxyService, service }) => {
+    const name = `ps-${i}`;
+    const serviceName = `svc-${i}`;
+    const ps: ProxyService = {
+      ...proxyService,
+      apiVersion: API_VERSION,
+      kind: KIND,
+      metadata: { name },
+      spec: { ...proxyService.spec, serviceName, ...(proxyService.spec.target === undefined ? {} : { target: `${serviceName}-ep` }) },
+    };
+    await dryRunRendered(ps, [{ ...service, metadata: { name: serviceName } }], ([svc]) => ({ service: svc }));
   });
 });
