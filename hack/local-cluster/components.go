@@ -71,6 +71,8 @@ func runEtcd(stateDir string, args []string) error {
 	cfg.Name = "local-cluster"
 	cfg.Dir = st.path("etcd")
 	cfg.LogLevel = "warn"
+	// NewConfig leaves this at 0, which would log every request as slow; etcd's own flag default is 300 ms.
+	cfg.WarningUnaryRequestDuration = embed.DefaultWarningUnaryRequestDuration
 	// Losing the page cache needs a machine crash, not a killed process, and the cluster is
 	// disposable: skipping fsync makes every write of the API server much cheaper.
 	cfg.UnsafeNoFsync = true

@@ -2,8 +2,14 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import * as k8s from "@kubernetes/client-node";
 
-/** Path of the admin kubeconfig that `hack/local-cluster.sh up` writes. */
-export const adminKubeconfigPath = path.resolve(import.meta.dirname, "../../../.local-cluster/kubeconfig");
+/**
+ * Path of the admin kubeconfig that `hack/local-cluster.sh up` writes: in its state directory,
+ * `.local-cluster/` or `$LOCAL_CLUSTER_STATE_DIR` (a private cluster, e.g. for tests that restart it).
+ */
+export const adminKubeconfigPath = path.join(
+  process.env.LOCAL_CLUSTER_STATE_DIR ?? path.resolve(import.meta.dirname, "../../../.local-cluster"),
+  "kubeconfig",
+);
 
 /** A KubeConfig for the local control plane's admin (system:masters). */
 export function adminKubeConfig(): k8s.KubeConfig {
