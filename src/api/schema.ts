@@ -1,4 +1,9 @@
-import { Kind, Type, TypeRegistry, type Static, type TSchema, type SchemaOptions } from "@sinclair/typebox";
+import { Type, type Static } from "@sinclair/typebox";
+import { Rules } from "./rules.js";
+import { cel, portNumber, quantity, serviceNameField, stringEnum, type CelRule } from "./schema-kinds.js";
+
+export { Rules, type RuleName } from "./rules.js";
+export { plainSchema, type CelRule } from "./schema-kinds.js";
 
 // The single source of the ProxyService API: the TypeScript types (Static<>), the defaults
 // (withDefaults reads the `default` keywords) and the CRD's OpenAPI schema (src/api/crd.ts)
@@ -7,102 +12,6 @@ import { Kind, Type, TypeRegistry, type Static, type TSchema, type SchemaOptions
 // Kubernetes accepts only a "structural" subset of OpenAPI v3: no `const`, no `$ref`, and no
 // `type` inside `anyOf`. So enums are built with `stringEnum` (a plain `enum`) rather than
 // TypeBox's union of literals, and every node carries a `description` for `kubectl explain`.
-
-/** A CEL rule as the API server evaluates it (`x-kubernetes-validations`). */
-export interface CelRule {
-  rule: string;
-  message: string;
-  fieldPath?: string;
-  reason?: "FieldValueInvalid" | "FieldValueForbidden" | "FieldValueRequired" | "FieldValueDuplicate";
-}
-
-function cel(rules: readonly CelRule[]): { "x-kubernetes-validations": CelRule[] } {
-  return { "x-kubernetes-validations": [...rules] };
-}
-
-/**
- * Every CEL rule of the schema, by name. src/api/validate.ts gives each (but the transition
- * rule, which needs the old object) a TypeScript twin, so that `proxy-service render` rejects
- * what the API server rejects; the integration tests check that the two agree.
- */
-export const Rules = {
-  rewriteNeedsPrefix: {
-    rule: "!has(self.rewriteUri) || has(self.matchUriPrefix)",
-    message: "spec.uri.rewriteUri needs spec.uri.matchUriPrefix: set matchUriPrefix to the prefix to replace, or remove rewriteUri",
-    fieldPath: ".rewriteUri",
-    reason: "FieldValueRequired",
-  },
-  minNotAboveMax: {
-    // has(): the API server also checks the rule against the schema's `default: {}`.
-    rule: "!has(self.minReplicas) || !has(self.maxReplicas) || self.minReplicas <= self.maxReplicas",
-    message: "spec.autoscaling.minReplicas must not exceed spec.autoscaling.maxReplicas: lower minReplicas or raise maxReplicas",
-    fieldPath: ".minReplicas",
-  },
-  serviceNameImmutable: {
-    rule: "self == oldSelf",
-    message: "spec.serviceName cannot be changed after creation: delete this ProxyService and create a new one for the other Service",
-    reason: "FieldValueForbidden",
-  },
-  targetDiffers: {
-    rule: "!has(self.target) || self.target != self.serviceName",
-    message:
-      "spec.target must differ from spec.serviceName (the target groups the application's pods, serviceName reaches the proxies): remove spec.target or choose another name",
-    fieldPath: ".target",
-  },
-  portsExcludeMainPort: {
-    rule: "!has(self.ports) || self.ports.all(p, p.port != self.port)",
-    message: "spec.ports must not list spec.port (its protocol is spec.protocol): remove that entry from spec.ports",
-    fieldPath: ".ports",
-    reason: "FieldValueDuplicate",
-  },
-  warmupNeedsWeightedBalancer: {
-    rule: "!has(self.warmupDuration) || self.loadBalancer in ['LEAST_REQUEST', 'ROUND_ROBIN']",
-    message: "spec.warmupDuration works only with spec.loadBalancer LEAST_REQUEST or ROUND_ROBIN: remove warmupDuration or change loadBalancer",
-    fieldPath: ".warmupDuration",
-  },
-  nameFitsLabel: {
-    rule: "self.metadata.name.size() <= 63",
-    message: "metadata.name must be at most 63 characters (it is used as a label value): choose a shorter name",
-  },
-} as const satisfies Record<string, CelRule>;
-export type RuleName = keyof typeof Rules;
-
-// Two kinds of our own, so that TypeBox's Value.Check/Errors (used by `proxy-service render`)
-// understand the two shapes written as plain OpenAPI for the CRD. Registering is idempotent.
-const QUANTITY = /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
-TypeRegistry.Set<{ enum: readonly string[] }>("StringEnum", (schema, value) => typeof value === "string" && schema.enum.includes(value));
-TypeRegistry.Set("Quantity", (_schema, value) => (typeof value === "number" && Number.isInteger(value)) || (typeof value === "string" && QUANTITY.test(value)));
-
-/** A string restricted to `values`, typed as their union. */
-function stringEnum<const T extends readonly string[]>(values: T, options: SchemaOptions) {
-  return Type.Unsafe<T[number]>({ [Kind]: "StringEnum", type: "string", enum: [...values], ...options });
-}
-
-/** A Kubernetes resource quantity: `1`, `0.5`, `100m`, `128Mi` (int or string, as in core/v1). */
-function quantity(options: SchemaOptions) {
-  return Type.Unsafe<string | number>({
-    [Kind]: "Quantity",
-    anyOf: [{ type: "integer" }, { type: "string" }],
-    pattern: QUANTITY.source,
-    "x-kubernetes-int-or-string": true,
-    ...options,
-  });
-}
-
-/** A Service name: an RFC 1035 DNS label, as the API server requires of Services. */
-function serviceNameField(description: string, extra: SchemaOptions = {}) {
-  return Type.String({
-    description,
-    minLength: 1,
-    maxLength: 63,
-    pattern: "^[a-z]([-a-z0-9]*[a-z0-9])?$",
-    ...extra,
-  });
-}
-
-function portNumber(description: string, extra: SchemaOptions = {}) {
-  return Type.Integer({ description, format: "int32", minimum: 1, maximum: 65535, ...extra });
-}
 
 export const LOAD_BALANCERS = ["LEAST_REQUEST", "ROUND_ROBIN", "RANDOM", "PASSTHROUGH"] as const;
 export const PROTOCOLS = ["HTTP", "HTTP2", "GRPC"] as const;
@@ -330,8 +239,3 @@ export type LoadBalancer = (typeof LOAD_BALANCERS)[number];
 export type Protocol = (typeof PROTOCOLS)[number];
 export type PortProtocol = (typeof PORT_PROTOCOLS)[number];
 export type CallerTlsMode = (typeof CALLER_TLS_MODES)[number];
-
-/** Lets tests and crd.ts walk the schema without TypeBox's symbol keys. */
-export function plainSchema(schema: TSchema): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(schema)) as Record<string, unknown>;
-}

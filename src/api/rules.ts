@@ -1,0 +1,48 @@
+import type { CelRule } from "./schema-kinds.js";
+
+/**
+ * Every CEL rule of the schema, by name. src/api/validate.ts gives each (but the transition
+ * rule, which needs the old object) a TypeScript twin, so that `proxy-service render` rejects
+ * what the API server rejects; the integration tests check that the two agree.
+ */
+export const Rules = {
+  rewriteNeedsPrefix: {
+    rule: "!has(self.rewriteUri) || has(self.matchUriPrefix)",
+    message: "spec.uri.rewriteUri needs spec.uri.matchUriPrefix: set matchUriPrefix to the prefix to replace, or remove rewriteUri",
+    fieldPath: ".rewriteUri",
+    reason: "FieldValueRequired",
+  },
+  minNotAboveMax: {
+    // has(): the API server also checks the rule against the schema's `default: {}`.
+    rule: "!has(self.minReplicas) || !has(self.maxReplicas) || self.minReplicas <= self.maxReplicas",
+    message: "spec.autoscaling.minReplicas must not exceed spec.autoscaling.maxReplicas: lower minReplicas or raise maxReplicas",
+    fieldPath: ".minReplicas",
+  },
+  serviceNameImmutable: {
+    rule: "self == oldSelf",
+    message: "spec.serviceName cannot be changed after creation: delete this ProxyService and create a new one for the other Service",
+    reason: "FieldValueForbidden",
+  },
+  targetDiffers: {
+    rule: "!has(self.target) || self.target != self.serviceName",
+    message:
+      "spec.target must differ from spec.serviceName (the target groups the application's pods, serviceName reaches the proxies): remove spec.target or choose another name",
+    fieldPath: ".target",
+  },
+  portsExcludeMainPort: {
+    rule: "!has(self.ports) || self.ports.all(p, p.port != self.port)",
+    message: "spec.ports must not list spec.port (its protocol is spec.protocol): remove that entry from spec.ports",
+    fieldPath: ".ports",
+    reason: "FieldValueDuplicate",
+  },
+  warmupNeedsWeightedBalancer: {
+    rule: "!has(self.warmupDuration) || self.loadBalancer in ['LEAST_REQUEST', 'ROUND_ROBIN']",
+    message: "spec.warmupDuration works only with spec.loadBalancer LEAST_REQUEST or ROUND_ROBIN: remove warmupDuration or change loadBalancer",
+    fieldPath: ".warmupDuration",
+  },
+  nameFitsLabel: {
+    rule: "self.metadata.name.size() <= 63",
+    message: "metadata.name must be at most 63 characters (it is used as a label value): choose a shorter name",
+  },
+} as const satisfies Record<string, CelRule>;
+export type RuleName = keyof typeof Rules;
