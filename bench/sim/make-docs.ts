@@ -34,6 +34,7 @@ const kCmd = "proxy-service simulate --markdown --requests 400000 --callers 300 
 const callersCmd = "proxy-service simulate --markdown --requests 400000 --replicas 20 --load 0.9 --sweep callers=1,3,10,30,100,300,1000 --sweep mode=sidecar,proxy --out docs/simulate";
 const loadCmd = "proxy-service simulate --markdown --requests 400000 --callers 100 --replicas 20 --sweep load=0.5,0.6,0.7,0.8,0.9,0.95 --sweep policy=random,least-request --sweep mode=sidecar,proxy --out docs/simulate";
 const hopCmd = "proxy-service simulate --markdown --requests 400000 --callers 100 --replicas 20 --load 0.8 --service-mean 20ms --sweep hop-latency=0ms,1ms,5ms,20ms --sweep mode=sidecar,proxy";
+const drawsCmd = "proxy-service simulate --markdown --requests 400000 --callers 100 --replicas 20 --load 0.9 --sweep draws=without,with --sweep mode=sidecar,proxy";
 const validateCmd = "npx tsx bench/sim/validate.ts";
 
 const main = tables(run(mainCmd));
@@ -41,6 +42,7 @@ const byK = tables(run(kCmd));
 run(callersCmd);
 run(loadCmd);
 const hop = tables(run(hopCmd));
+const draws = tables(run(drawsCmd));
 const validation = run(validateCmd).trim();
 
 /** Rows of a Markdown ratio table as records keyed by header. */
@@ -101,8 +103,8 @@ Every balancer sees only the requests it sent itself, as an Envoy sidecar's leas
 
 Times are in units of the mean service time unless you give a unit (then also give
 \`--service-mean\`, e.g. \`--service-mean 20ms\`). \`--load\` is the utilisation of each worker.
-Defaults: least-request with d = 2, exponential service, 200,000 requests, seed 1 (same seed,
-same numbers). See \`proxy-service simulate --help\` for every flag.
+Defaults: least-request with d = 2 candidates drawn independently (as Envoy does), exponential
+service, 200,000 requests, seed 1 (same seed, same numbers). See \`proxy-service simulate --help\` for every flag.
 
 ## The gain: sidecar least-request vs one ProxyService (K = 1)
 
@@ -159,6 +161,17 @@ service time, C = 100, R = 20, load 0.8:
 ${fence(hopCmd)}
 
 ${hop.ratios}
+
+## Drawing candidates with or without replacement
+
+Envoy's least-request (the Istio sidecar and gateway; \`unweightedHostPickNChoices\` in its
+\`least_request_lb.cc\`) and HAProxy's \`balance random(2)\` (used by the loopback testbed in
+bench/lor) draw each candidate independently, so both can be the same replica: that is the
+default, \`--draws with\`. \`--draws without\` draws distinct replicas, which helps when R is small:
+
+${fence(drawsCmd)}
+
+${draws.results}
 
 ## Validation against closed forms
 

@@ -22,7 +22,7 @@ const VALUE_FLAGS: ReadonlyArray<readonly [flag: string, arg: string, help: stri
   ["load", "RHO", "utilisation per worker, above 0 and below 1 (default 0.8)"],
   ["policy", "NAME", "random | round-robin | least-request (default least-request)"],
   ["choices", "D", 'least-request candidates per request, or "all" for the shortest queue of its view (default 2)'],
-  ["draws", "HOW", "least-request candidates drawn without (distinct, default) or with replacement (as HAProxy random(2))"],
+  ["draws", "HOW", "least-request candidates drawn with replacement (independently, as Envoy and HAProxy random(2) do; default) or without (distinct)"],
   ["mode", "MODE", "sidecar (a balancer per caller) | proxy (K shared balancers) | global (one balancer, no hop; with --choices all the lower bound) (default sidecar)"],
   ["proxies", "K", "shared proxies in proxy mode; each request goes to one at random (default 1)"],
   ["service", "DIST", "service time: exp | det | lognormal[:cv] (cv default 1) | file:PATH (one sample per line) (default exp)"],

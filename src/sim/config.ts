@@ -3,9 +3,10 @@ import type { ServiceSpec } from "./distributions.js";
 export type Policy = "random" | "round-robin" | "least-request";
 export type Mode = "sidecar" | "proxy" | "global";
 /**
- * How least-request draws its d candidates. Envoy-style power-of-d samples distinct replicas; HAProxy's
- * `balance random(2)` draws each candidate independently, so the same replica can come up twice
- * (the companion testbed in bench/lor uses HAProxy, hence both).
+ * How least-request draws its d candidates. Envoy's N_CHOICES least-request (the Istio sidecar and
+ * gateway; unweightedHostPickNChoices in its least_request_lb.cc) and HAProxy's `balance random(2)`
+ * (the companion testbed in bench/lor) both draw each candidate independently, so the same
+ * replica can come up twice: that is the default. Distinct draws are the other common variant.
  */
 export type Draws = "without-replacement" | "with-replacement";
 export type ArrivalSpec = { readonly kind: "poisson" } | { readonly kind: "trace"; readonly times: readonly number[] };
@@ -41,7 +42,7 @@ export const DEFAULT_CONFIG: SimConfig = {
   load: 0.8,
   policy: "least-request",
   choices: 2,
-  draws: "without-replacement",
+  draws: "with-replacement",
   mode: "sidecar",
   proxies: 1,
   service: { kind: "exp" },

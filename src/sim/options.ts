@@ -92,9 +92,9 @@ function oneOf<T extends string>(raw: RawOptions, flag: string, allowed: readonl
 
 function draws(text: string | undefined): Draws {
   const t = text?.trim();
-  if (t === undefined || t === "without") return "without-replacement";
-  if (t === "with") return "with-replacement";
-  throw new OptionError("draws", `unknown value "${text}"`, "use with (like HAProxy random(2)) or without (distinct replicas)");
+  if (t === undefined || t === "with") return "with-replacement";
+  if (t === "without") return "without-replacement";
+  throw new OptionError("draws", `unknown value "${text}"`, "use with (independent draws, as Envoy and HAProxy do) or without (distinct replicas)");
 }
 
 function parseServiceMean(text: string | undefined): number | null {

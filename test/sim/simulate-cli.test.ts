@@ -84,10 +84,11 @@ describe("proxy-service simulate", () => {
 });
 
 describe("parseOptions", () => {
-  it("reads choices=all, draws with replacement and lognormal cv", () => {
-    const { config } = parseOptions({ choices: "all", draws: "with", service: "lognormal:2.5", requests: "1e6" });
+  it("reads choices=all, distinct draws and lognormal cv, and draws with replacement by default as Envoy does", () => {
+    expect(parseOptions({}).config.draws).toBe("with-replacement");
+    const { config } = parseOptions({ choices: "all", draws: "without", service: "lognormal:2.5", requests: "1e6" });
     expect(config.choices).toBe("all");
-    expect(config.draws).toBe("with-replacement");
+    expect(config.draws).toBe("without-replacement");
     expect(config.service).toEqual({ kind: "lognormal", cv: 2.5 });
     expect(config.requests).toBe(1_000_000);
   });
