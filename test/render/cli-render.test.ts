@@ -75,5 +75,5 @@ describe("proxy-service render", () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toContain("example/proxy-service-example.yaml");
     expect(result.stdout).toBe("");
-  });
+  }, 60_000); // starts the real executable (tsx, every subcommand) on a shared machine
 });
