@@ -62,6 +62,25 @@ for (const r of mainRows.filter((row) => Number(row["replicas"]) >= 20)) {
   largeR.set(key, [...(largeR.get(key) ?? []), Number(r["mean ratio"])]);
 }
 const rSpreadPercent = Math.max(...[...largeR.values()].map((v) => (Math.max(...v) / Math.min(...v) - 1) * 100)).toFixed(0);
+/** The ratio table pivoted for reading: one table per load, callers down, replicas across, "mean / p95" per cell. */
+function pivot(ratioRows: ReadonlyArray<Record<string, string>>): string {
+  const uniq = (key: string): string[] => [...new Set(ratioRows.map((r) => r[key] ?? ""))];
+  return uniq("load")
+    .map((load) => {
+      const header = `| load ${load}: callers \\ replicas | ${uniq("replicas").join(" | ")} |`;
+      const rule = `| ---: | ${uniq("replicas").map(() => "---:").join(" | ")} |`;
+      const body = uniq("callers").map((callers) => {
+        const cells = uniq("replicas").map((replicas) => {
+          const r = ratioRows.find((row) => row["load"] === load && row["callers"] === callers && row["replicas"] === replicas);
+          return r === undefined ? "" : `${r["mean ratio"]} / ${r["p95 ratio"]}`;
+        });
+        return `| ${callers} | ${cells.join(" | ")} |`;
+      });
+      return [header, rule, ...body].join("\n");
+    })
+    .join("\n\n");
+}
+
 const kRows = rows(byK.ratios);
 const firstK = kRows[0];
 const lastK = kRows.filter((r) => r["load"] === firstK?.["load"]).at(-1);
@@ -113,7 +132,15 @@ with exponential service times, least-request d = 2 in both modes, no extra hop:
 
 ${fence(mainCmd)}
 
+Each cell is sidecar / ProxyService for the **mean / p95** latency:
+
+${pivot(mainRows)}
+
+<details><summary>The same ratios as the command prints them (with p99)</summary>
+
 ${main.ratios}
+
+</details>
 
 The mean latency ratio ranges from ${Math.min(...meanRatios).toFixed(2)} to ${Math.max(...meanRatios).toFixed(2)}. The gain grows with the number
 of callers (each sidecar sees a thinner slice of the load, so its least-request degrades towards
