@@ -21,6 +21,7 @@ export class ControllerMetrics {
   readonly maxConcurrent: Gauge<"controller">;
   readonly apiWrites: Counter<"verb" | "kind">;
   readonly leader: Gauge<"name">;
+  readonly apiRequests: Counter<"verb" | "group" | "resource">;
   readonly #queue: {
     depth: Gauge<"name">;
     adds: Counter<"name">;
@@ -81,6 +82,12 @@ export class ControllerMetrics {
       name: "proxy_service_operator_api_writes_total",
       help: "Write requests the operator sent to the API server, by verb and kind (idle goal: zero)",
       labelNames: ["verb", "kind"],
+      registers,
+    });
+    this.apiRequests = new Counter({
+      name: "proxy_service_operator_api_requests_total",
+      help: "Requests the operator sent to the API server, by RBAC verb, API group and resource",
+      labelNames: ["verb", "group", "resource"],
       registers,
     });
     this.leader = new Gauge({

@@ -5,6 +5,7 @@ import { Labels, OPERATOR_NAME } from "../api/labels.js";
 import { KubeClient } from "../kube/client.js";
 import { EventRecorder } from "../kube/events.js";
 import { KubeHttp } from "../kube/http.js";
+import { requestInfo } from "../kube/request-info.js";
 import type { KubeObject } from "../kube/object.js";
 import { Resources } from "../kube/resources.js";
 import type { V1Service } from "@kubernetes/client-node";
@@ -54,7 +55,10 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
   const { log } = opts;
   const clock = systemClock;
   const metrics = new ControllerMetrics(CONTROLLER_NAME);
-  const http = new KubeHttp(opts.kubeConfig);
+  const http = new KubeHttp(opts.kubeConfig, (method, path, isWatch) => {
+    const info = requestInfo(method, path, isWatch);
+    if (info) metrics.apiRequests.inc({ ...info });
+  });
   const client = new KubeClient(http, (verb, kind) => metrics.apiWrites.inc({ verb, kind }));
   const events = new EventRecorder(client, opts.identity, (err) => log.warn({ err }, "event not published"));
   const scopes = opts.namespaces?.length ? [...opts.namespaces] : [undefined];

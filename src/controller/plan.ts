@@ -15,8 +15,9 @@ export const MAX_REVERTS = 3;
 export interface PlannedApply {
   readonly object: KubeObject;
   /**
-   * Take fields from another field manager: only for the user's Service we take over, whose selector and
-   * ports belong to whoever created it. Without force the apply would fail with a conflict on them.
+   * Take fields from another field manager: for the user's Service we take over (its selector and ports
+   * belong to whoever created it), and for an owned object whose fields someone edited by hand.
+   * Without force either apply would fail with a conflict.
    */
   readonly force: boolean;
   readonly event: EventInput;
@@ -95,7 +96,10 @@ function planApply(proxyService: DefaultedProxyService, observed: Observed, stat
     const verb = actual === undefined ? "created" : "updated";
     applies.push({
       object: o,
-      force: false,
+      // An owned object that exists but differs was changed by a spec update or by hand (kubectl edit makes
+      // the editor the owner of the fields it touched). Repairing that drift means taking those fields back,
+      // which server-side apply allows only with force; a new object needs none.
+      force: actual !== undefined,
       event: { type: "Normal", reason, action: "Apply", note: `${verb} ${o.kind} "${o.metadata.name}"` },
     });
   };

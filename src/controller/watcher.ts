@@ -117,6 +117,7 @@ export class Watcher {
   async #watch(from: string): Promise<State> {
     let resourceVersion = from;
     const base = this.#cfg.watchTimeoutSeconds ?? 300;
+    this.#reader.http.observe("GET", collectionPath(this.#cfg.resource, this.#cfg.namespace), true);
     this.#stream = openWatch(
       this.#kc,
       collectionPath(this.#cfg.resource, this.#cfg.namespace),

@@ -13,6 +13,7 @@ export interface ListResult<T> {
 
 /** Reads straight from the API server. The reconciler reads from the cache instead; this is for the watcher and restore. */
 export interface Reader {
+  readonly http: KubeHttp;
   get<T extends KubeObject>(r: ResourceType, namespace: string, name: string): Promise<T | undefined>;
   /** One page of a list; pass the returned `continue` token back for the next. */
   listPage<T extends KubeObject>(

@@ -23,8 +23,11 @@ export class KubeHttp {
   readonly #kc: KubeConfig;
   readonly #server: URL;
   #agent: http.Agent | undefined;
+  /** Told about every request (watches too, via `observe`), to count what RBAC must allow. */
+  readonly observe: (method: string, path: string, isWatch?: boolean) => void;
 
-  constructor(kc: KubeConfig) {
+  constructor(kc: KubeConfig, observe: (method: string, path: string, isWatch?: boolean) => void = () => undefined) {
+    this.observe = observe;
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error("the kubeconfig has no current cluster; pass --kubeconfig or run in a pod");
     this.#kc = kc;
@@ -37,6 +40,7 @@ export class KubeHttp {
 
   /** Sends one request and returns the parsed JSON body; throws KubeApiError for any status >= 300. */
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    this.observe(method, path);
     const options: https.RequestOptions = { method, headers: { Accept: "application/json" } };
     // applyToHTTPSOptions adds the bearer token (re-read each time, so a rotated token is picked up) and TLS material.
     await this.#kc.applyToHTTPSOptions(options);
@@ -62,6 +66,8 @@ export class KubeHttp {
       req.on("error", (err) => reject(new Error(`${label}: ${err.message}`, { cause: err })));
       req.end(payload);
     });
+    // A server-side apply that creates the object is authorized as `create` as well: count it as such.
+    if (method === "PATCH" && status === 201) this.observe("POST", path);
     if (status >= 300) {
       const parsed = safeParse(text) as { reason?: string; message?: string } | undefined;
       throw new KubeApiError(status, parsed?.reason ?? "Unknown", parsed?.message ?? text.slice(0, 300), label);
