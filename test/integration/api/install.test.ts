@@ -54,4 +54,11 @@ describe("kubernetes/ install manifests", () => {
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
     expect(container?.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
   });
+
+  it("the sample application is accepted by the API server (server-side dry run)", () => {
+    const applied = kubectl(["apply", "--dry-run=server", "-n", "default", "-f", "example/sample-app.yaml"]);
+    expect(errorsOf(applied.stderr)).toEqual([]);
+    expect(applied.stdout).toContain("deployment.apps/s0 created (server dry run)");
+    expect(applied.stdout).toContain("service/sn0 created (server dry run)");
+  });
 });
