@@ -89,7 +89,10 @@ export function desired(proxyService: DefaultedProxyService, observed: ObservedS
     return {
       kind: "waiting",
       reason: Reasons.TargetServiceMissing,
-      message: `neither Service "${spec.serviceName}" nor Service "${spec.target}" exists in namespace "${metadata.namespace}"; create one of them, or set spec.target to the Service of the application's pods`,
+      message:
+        observed.service === undefined
+          ? `neither Service "${spec.serviceName}" nor Service "${spec.target}" exists in namespace "${metadata.namespace}"; create one of them, or set spec.target to the Service of the application's pods`
+          : `Service "${spec.target}" does not exist in namespace "${metadata.namespace}", and Service "${spec.serviceName}" was created by this ProxyService, so the application's pods are unknown; create "${spec.target}" for them`,
     };
   }
   const ports = planPorts(proxyService, app);
