@@ -109,6 +109,14 @@ describe("desired", () => {
     expect(outcome.kind === "waiting" && outcome.message).toContain('"sn0"');
   });
 
+  it("waits, naming the target, when sn0 is the operator's own and the target is gone", () => {
+    const target = service("sn0-ep", { selector: { name: "carts" }, ports: [{ port: 80 }] });
+    const created = state(desired(proxyService(), { target })).takenOverService;
+    const outcome = desired(proxyService(), { service: created });
+    expect(outcome).toMatchObject({ kind: "waiting", reason: Reasons.TargetServiceMissing });
+    expect(outcome.kind === "waiting" && outcome.message).toContain('create "sn0-ep"');
+  });
+
   it("waits with ServiceClaimedByAnother when another ProxyService took sn0 over, naming it", () => {
     const claimed = service("sn0", sn0.spec, {
       [Annotations.takeover]: encodeTakeoverRecord({ version: 1, proxyService: "ps-other", selector: { app: "s0" }, ports: [{ port: 80 }] }),
