@@ -194,7 +194,7 @@ ${hop.ratios}
 Envoy's least-request (the Istio sidecar and gateway; \`unweightedHostPickNChoices\` in its
 \`least_request_lb.cc\`) and HAProxy's \`balance random(2)\` (used by the loopback testbed in
 bench/lor) draw each candidate independently, so both can be the same replica: that is the
-default, \`--draws with\`. \`--draws without\` draws distinct replicas, which helps when R is small:
+default, \`--draws with\`. \`--draws without\` draws distinct replicas, so it never wastes a draw:
 
 ${fence(drawsCmd)}
 
