@@ -3,7 +3,7 @@ import { fork } from "node:child_process";
 import { type AddressInfo, createServer, type Server } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { BackendStats, FromBackend } from "./backend-protocol.js";
-import { raisePriority, stopChild, track } from "./children.js";
+import { stopChild, track } from "./children.js";
 
 export interface BackendOptions {
   replicas: number;
@@ -34,7 +34,6 @@ export async function startBackends(options: BackendOptions): Promise<RunningBac
   ];
   // tsx as a loader, so that the child runs the TypeScript source like the parent does.
   const child = track(fork(BACKEND_MODULE, args, { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] }));
-  if (child.pid !== undefined) raisePriority(child.pid);
   const pending: Array<(stats: BackendStats) => void> = [];
   const ports = await new Promise<number[]>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("backend process did not start within 20 s")), 20_000);
@@ -51,6 +50,7 @@ export async function startBackends(options: BackendOptions): Promise<RunningBac
     await stopChild(child);
     throw err;
   });
+  // Scheduling (see children.ts) is inherited from this process.
   if (child.pid === undefined) throw new Error("backend process started without a pid");
   return {
     pid: child.pid,

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { raisePriority, stopChild, track } from "./children.js";
+import { stopChild, track } from "./children.js";
 import { type HaproxyLayout, renderHaproxyConfig } from "./haproxy-config.js";
 
 /**
@@ -55,7 +55,6 @@ export async function startHaproxy(layout: HaproxyLayout): Promise<RunningHaprox
   await writeFile(file, config);
   // -db: stay in the foreground, so that the child's pid is HAProxy's own (for CPU accounting and kill).
   const child: ChildProcess = track(spawn("haproxy", ["-db", "-f", file], { stdio: ["ignore", "ignore", "pipe"] }));
-  if (child.pid !== undefined) raisePriority(child.pid);
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();

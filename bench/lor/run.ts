@@ -23,11 +23,12 @@ const program = new Command("lor")
   .option("--smoke", "same as --sweep smoke")
   .option("--scale <factor>", "multiply every duration of the default and claim sweeps", positive("--scale"), 1)
   .option("--only <groups>", "comma-separated group names to run (load, callers, proxies, replicas, hop)")
+  .option("--no-realtime", "do not ask for SCHED_FIFO scheduling (only nice -10)")
   .option("--out <dir>", "where to write JSON and plots", join("bench", "results"))
   .showHelpAfterError();
 
 program.parse(process.argv);
-const opts = program.opts<{ sweep: string; smoke?: boolean; scale: number; only?: string; out: string }>();
+const opts = program.opts<{ sweep: string; smoke?: boolean; scale: number; only?: string; out: string; realtime: boolean }>();
 const sweep = opts.smoke ? "smoke" : opts.sweep;
 function sweepGroups(name: string): Group[] {
   if (name === "default") return defaultSweep(opts.scale);
@@ -44,8 +45,9 @@ if (opts.only !== undefined) {
 const total = groups.reduce((n, g) => n + g.scenarios.length, 0);
 console.log(`lor: sweep "${sweep}", ${groups.length} groups, ${total} configurations`);
 
-const output = await runSweep(sweep, groups, (line) => console.log(line));
-console.log(`\nmachine: ${output.machine.cpuModel}, ${output.machine.cores} cores, ${output.machine.memoryGiB} GiB, ${output.machine.haproxy}, node ${output.machine.node}`);
+const output = await runSweep(sweep, groups, { log: (line) => console.log(line), realtime: opts.realtime });
+const m = output.machine;
+console.log(`\nmachine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.haproxy}, node ${m.node}, load average ${m.loadAverageAtStart.toFixed(1)}, scheduling ${m.priority}`);
 await mkdir(opts.out, { recursive: true });
 const suffix = opts.only === undefined ? "" : `-${opts.only.replaceAll(",", "-")}`;
 for (const g of output.groups) {

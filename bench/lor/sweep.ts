@@ -1,6 +1,6 @@
 /** Runs a sweep: every scenario of every group, one after another, each with fresh processes. */
 import { cpus, loadavg, totalmem } from "node:os";
-import { raisePriority, stopAllChildren, TESTBED_NICE } from "./children.js";
+import { type Priority, raisePriority, restorePriority, stopAllChildren } from "./children.js";
 import { ensureHaproxy } from "./haproxy.js";
 import type { GroupResult } from "./report.js";
 import { runScenario } from "./scenario.js";
@@ -15,8 +15,8 @@ export interface Machine {
   platform: string;
   /** 1-minute load average when the sweep started: other work on the machine shows here. */
   loadAverageAtStart: number;
-  /** The nice value of the testbed's processes, or null if raising their priority was not allowed. */
-  nice: number | null;
+  /** How the testbed's processes were scheduled (see children.ts). */
+  priority: Priority;
 }
 
 export interface SweepOutput {
@@ -28,13 +28,21 @@ export interface SweepOutput {
 }
 
 /**
- * Runs `groups` in order, logging one line per scenario. Installs HAProxy first if missing. Every
- * child process is stopped before this returns or throws.
+ * Runs `groups` in order, logging one line per scenario. Installs HAProxy first if missing, raises
+ * this process's scheduling priority for the run (children inherit it) and restores it at the end.
+ * Every child process is stopped before this returns or throws.
  */
-export async function runSweep(sweep: string, groups: readonly Group[], log: (line: string) => void = () => {}): Promise<SweepOutput> {
+export interface SweepOptions {
+  log?: (line: string) => void;
+  /** Ask for SCHED_FIFO scheduling (default true); false leaves only nice -10. */
+  realtime?: boolean;
+}
+
+export async function runSweep(sweep: string, groups: readonly Group[], options: SweepOptions = {}): Promise<SweepOutput> {
+  const log = options.log ?? (() => {});
   const startedAt = new Date().toISOString();
   const haproxy = ensureHaproxy(log);
-  const raised = raisePriority();
+  const priority = raisePriority(process.pid, options.realtime ?? true);
   const machine: Machine = {
     cpuModel: cpus()[0]?.model ?? "unknown",
     cores: cpus().length,
@@ -43,7 +51,7 @@ export async function runSweep(sweep: string, groups: readonly Group[], log: (li
     haproxy,
     platform: `${process.platform} ${process.arch}`,
     loadAverageAtStart: loadavg()[0] ?? 0,
-    nice: raised ? TESTBED_NICE : null,
+    priority,
   };
   const out: GroupResult[] = [];
   try {
@@ -61,6 +69,7 @@ export async function runSweep(sweep: string, groups: readonly Group[], log: (li
     }
   } finally {
     await stopAllChildren();
+    restorePriority();
   }
   return { sweep, startedAt, finishedAt: new Date().toISOString(), machine, groups: out };
 }
