@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import type { KubeObject } from "../../../src/kube/object.js";
+import { waitFor } from "../../support/wait-for.js";
+import { useOperator } from "./harness.js";
+import { apply, deploySampleApp, getPs, mergePatch, readYaml, remove, waitReady } from "./support.js";
+
+// Acceptance 11 of issue 4: the operator runs under the shipped ClusterRole (every test file does), and
+// the ClusterRole grants nothing the operator does not use. The operator counts each request it sends by
+// RBAC verb and resource (proxy_service_operator_api_requests_total); after a full lifecycle every rule
+// of the ClusterRole must have been exercised, and nothing outside it.
+
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+/** Used by authorization checks inside the API server, not by a request of ours: see cluster-role.yaml. */
+const IMPLICIT = new Set(["update msvcbench.io/proxyservices/finalizers"]);
+
+describe("the shipped ClusterRole", () => {
+  const h = useOperator("op-rbac");
+
+  it("lists exactly the verbs and resources the operator uses", async () => {
+    const { ns } = h;
+    await deploySampleApp(ns);
+    for (const obj of readYaml("example/proxy-service-example.yaml")) await apply(obj, ns);
+    await waitReady(ns, "ps-s0", 60_000);
+    // Drop the PodDisruptionBudget (a single proxy needs none) to exercise the delete of an unwanted object.
+    await mergePatch("msvcbench.io/v1alpha1", "ProxyService", ns, "ps-s0", { spec: { autoscaling: { minReplicas: 1, maxReplicas: 1 } } });
+    await waitFor(async () => {
+      const ps = await getPs(ns, "ps-s0");
+      return ps?.status?.observedGeneration === ps?.metadata.generation;
+    }, { description: "the update reconciled" });
+    await remove("msvcbench.io/v1alpha1", "ProxyService", ns, "ps-s0");
+    await waitFor(async () => (await getPs(ns, "ps-s0")) === undefined, { description: "ps-s0 gone" });
+    // Lease renewals (update) happen every retry period.
+    await waitFor(async () => (await h.operator.metrics()).includes('verb="update",group="coordination.k8s.io",resource="leases"'), {
+      description: "a Lease renewal",
+    });
+
+    const used = new Set(
+      (await h.operator.metrics())
+        .split("\n")
+        .filter((l) => l.startsWith("proxy_service_operator_api_requests_total{") && Number(l.split(" ")[1]) > 0)
+        .map((l) => {
+          const label = (name: string): string => new RegExp(`${name}="([^"]*)"`).exec(l)?.[1] ?? "";
+          return `${label("verb")} ${label("group")}/${label("resource")}`;
+        }),
+    );
+    const role = readYaml("kubernetes/cluster-role.yaml")[0] as KubeObject & { rules: Rule[] };
+    const granted = role.rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${v} ${g}/${res}`))));
+    for (const rule of role.rules) {
+      expect(rule.verbs).not.toContain("*");
+      expect(rule.resources).not.toContain("*");
+      expect(rule.apiGroups).not.toContain("*");
+    }
+    const unused = granted.filter((g) => !used.has(g) && !IMPLICIT.has(g));
+    expect(unused, "granted but never used").toEqual([]);
+    const missing = [...used].filter((u) => !granted.includes(u));
+    expect(missing, "used but not granted").toEqual([]);
+  });
+});
