@@ -53,6 +53,8 @@ export const DEFAULT_CONFIG: SimConfig = {
   warmupFraction: 0.05,
 };
 
+const MAX_VIEW_CELLS = 50_000_000;
+
 /** A configuration the simulator cannot run; `field` is the SimConfig key (and the CLI flag, in kebab case). */
 export class ConfigError extends Error {
   constructor(
@@ -72,6 +74,12 @@ export function validateConfig(c: SimConfig): SimConfig {
   positiveInteger("workers", c.workers);
   positiveInteger("proxies", c.proxies);
   positiveInteger("requests", c.requests);
+  // Every balancer keeps a count per replica; cap the table (200 MB of Int32) before allocating it fails obscurely.
+  const balancers = c.mode === "sidecar" ? c.callers : c.mode === "proxy" ? c.proxies : 1;
+  if (balancers * c.replicas > MAX_VIEW_CELLS) {
+    const field = c.mode === "proxy" ? "proxies" : "callers";
+    throw new ConfigError(field, `${balancers} balancers x ${c.replicas} replicas is more state than the simulator holds (${MAX_VIEW_CELLS})`, "reduce one of them");
+  }
   if (!(c.load > 0 && c.load < 1)) {
     throw new ConfigError("load", `must be above 0 and below 1 (got ${c.load})`, "at load >= 1 the queues grow without bound; pick e.g. 0.8");
   }

@@ -51,6 +51,7 @@ describe("simulate", () => {
     expect(() => simulate(config({ load: 1 }))).toThrow(ConfigError);
     expect(() => simulate(config({ replicas: 0 }))).toThrow(/replicas/);
     expect(() => simulate(config({ choices: 0 }))).toThrow(/choices: must be a whole number >= 1/);
+    expect(() => simulate(config({ callers: 1_000_000, replicas: 1000 }))).toThrow(/callers: 1000000 balancers x 1000 replicas/);
   });
 });
 
