@@ -1,6 +1,6 @@
 import { CommanderError } from "commander";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -68,6 +68,24 @@ describe("proxy-service simulate", () => {
       expect(png.subarray(1, 4).toString("latin1")).toBe("PNG");
       expect(readFileSync(join(dir, "p95-latency-vs-callers.svg"), "utf8")).toContain("mode=sidecar");
       expect(existsSync(join(dir, "mean-latency-vs-mode.svg"))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("reads an arrival trace and service-time samples from files", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "simulate-"));
+    try {
+      writeFileSync(join(dir, "arrivals.txt"), "# seconds\n0\n1\n2\n3\n4\n");
+      writeFileSync(join(dir, "service.txt"), "20\n20\n");
+      const args = ["--json", "--requests", "5000", "--policy", "round-robin", "--mode", "global", "--load", "0.5"];
+      const r = await runSimulate([...args, "--arrivals", join(dir, "arrivals.txt"), "--service", `file:${join(dir, "service.txt")}`]);
+      const line = JSON.parse(r.out) as Record<string, number>;
+      // Regular arrivals and constant service behind round-robin never queue: every latency is one service time.
+      expect(line["max"]).toBeCloseTo(1, 9);
+      const missing = await runSimulate([...args, "--arrivals", join(dir, "missing.txt")]);
+      expect(missing.exitCode).toBe(2);
+      expect(missing.err).toContain("--arrivals: cannot read");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
