@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { waitFor } from "../../support/wait-for.js";
+import { useOperator } from "./harness.js";
+import { apply, deploySampleApp, metricValue, startOperator, waitReady, type OperatorProcess } from "./support.js";
+
+// Acceptance 10 of issue 4: two replicas share a Lease; only the leader reconciles, and when the leader is
+// killed (SIGKILL: no release) the other takes over within the lease duration.
+
+const LEASE_SECONDS = 8;
+const leaderArgs = ["--lease-duration", `${LEASE_SECONDS}`, "--renew-deadline", "6", "--retry-period", "1"];
+const isLeader = async (op: OperatorProcess): Promise<boolean> =>
+  metricValue(await op.metrics(), 'leader_election_master_status{name="proxyservice"}') === 1;
+const reconciles = async (op: OperatorProcess): Promise<number> =>
+  (await op.metrics())
+    .split("\n")
+    .filter((l) => l.startsWith("controller_runtime_reconcile_total{"))
+    .reduce((sum, l) => sum + Number(l.split(" ")[1]), 0);
+
+describe("two operator replicas", () => {
+  const h = useOperator("op-leader", [], false);
+
+  it("only the leader reconciles, and a killed leader is replaced within the lease duration", async () => {
+    const { ns } = h;
+    const a = await startOperator(h.kubeconfig, ns, leaderArgs);
+    const b = await startOperator(h.kubeconfig, ns, leaderArgs);
+    try {
+      const [leader, follower] = await waitFor(async () => {
+        const [la, lb] = [await isLeader(a), await isLeader(b)];
+        if (la && !lb) return [a, b] as const;
+        if (lb && !la) return [b, a] as const;
+        return undefined;
+      }, { description: "exactly one leader" });
+      await deploySampleApp(ns);
+      await apply({ apiVersion: "msvcbench.io/v1alpha1", kind: "ProxyService", metadata: { name: "ps-s0" }, spec: { serviceName: "sn0", port: 80 } }, ns);
+      await waitReady(ns, "ps-s0");
+      expect(await reconciles(leader)).toBeGreaterThan(0);
+      expect(await reconciles(follower)).toBe(0);
+      expect(await isLeader(follower)).toBe(false);
+
+      const killedAt = Date.now();
+      await leader.stop("SIGKILL");
+      await waitFor(() => isLeader(follower), { timeout: (LEASE_SECONDS + 4) * 1000, interval: 100, description: "the follower leads" });
+      const handover = Date.now() - killedAt;
+      console.log(`leader handover took ${handover} ms (lease duration ${LEASE_SECONDS} s)`);
+      expect(handover).toBeLessThanOrEqual((LEASE_SECONDS + 2) * 1000);
+
+      await apply({ apiVersion: "v1", kind: "Service", metadata: { name: "sn1" }, spec: { selector: { app: "s0" }, ports: [{ port: 80, targetPort: 8080 }] } }, ns);
+      await apply({ apiVersion: "msvcbench.io/v1alpha1", kind: "ProxyService", metadata: { name: "ps-s1" }, spec: { serviceName: "sn1", port: 80 } }, ns);
+      await waitReady(ns, "ps-s1");
+      h.operator = follower; // the harness deletes the ProxyServices through the surviving replica
+    } finally {
+      if (h.operator !== a) await a.stop("SIGKILL");
+      if (h.operator !== b) await b.stop("SIGKILL");
+    }
+  });
+});
