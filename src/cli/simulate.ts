@@ -1,10 +1,10 @@
 import { Command, Option } from "commander";
 import { readFileSync } from "node:fs";
-import { ConfigError } from "../sim/config.js";
-import { type FileNumbers, OptionError, parseOptions, parseSweep, type RawOptions, SWEEP_KEYS, type SweepKey } from "../sim/options.js";
-import { comparisonTable, resultsTable, timeUnit } from "../sim/report.js";
-import { simulate } from "../sim/simulate.js";
-import { compareBy, expandSweep, type SweepAxis, type SweepRun } from "../sim/sweep.js";
+import { ConfigError, type SimConfig } from "../sim/config.js";
+import { type FileNumbers, OptionError, parseOptions, parseSweep, type RawOptions, SWEEP_KEYS } from "../sim/options.js";
+import { comparisonTable, resultsTable, timeUnit, type TimeUnit } from "../sim/report.js";
+import { simulate, type SimResult } from "../sim/simulate.js";
+import { compareBy, expandSweep, type SweepAxis, type SweepPoint, type SweepRun } from "../sim/sweep.js";
 import { sweepPlots } from "../sim/sweep-plots.js";
 import { writePlot } from "./plot-files.js";
 
@@ -105,7 +105,7 @@ async function run(opts: Record<string, unknown>, io: SimulateIo): Promise<void>
   }
 }
 
-function printTables(runs: readonly SweepRun[], axes: readonly SweepAxis[], unit: ReturnType<typeof timeUnit>, markdown: boolean, io: SimulateIo): void {
+function printTables(runs: readonly SweepRun[], axes: readonly SweepAxis[], unit: TimeUnit, markdown: boolean, io: SimulateIo): void {
   const keys = axes.map((a) => a.key);
   io.out(resultsTable(runs, keys, unit, markdown));
   const mode = axes.find((a) => a.key === "mode");
@@ -115,7 +115,8 @@ function printTables(runs: readonly SweepRun[], axes: readonly SweepAxis[], unit
   }
 }
 
-function jsonRecord(config: ReturnType<typeof parseOptions>["config"], point: Readonly<Partial<Record<SweepKey, string>>>, result: ReturnType<typeof simulate>, scale: number, unit: string): Record<string, unknown> {
+/** One configuration and its results for --json; times in the printed unit, file contents as counts. */
+function jsonRecord(config: SimConfig, point: SweepPoint, result: SimResult, scale: number, unit: string): Record<string, unknown> {
   const t = (v: number): number => v * scale;
   return {
     ...config,
