@@ -1,16 +1,23 @@
-import { describe, expect, it } from "vitest";
-import { localCluster } from "../cluster/local-cluster.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PrivateCluster } from "../cluster/local-cluster.js";
 import { waitFor } from "../../support/wait-for.js";
 import { useOperator } from "./harness.js";
-import { apply, deploySampleApp, get, getPs, mergePatch, waitReady } from "./support.js";
+import { apply, deploySampleApp, get, getPs, mergePatch, useCluster, waitReady } from "./support.js";
 import type { KubeObject } from "../../../src/kube/object.js";
 
 // Acceptance 8 of issue 4: the API server restarts (kill -9 and start again) while the operator runs; the
 // operator's watches resume or relist, and it converges without being restarted itself. The Lease is
 // given a renew deadline longer than the restart, so that leadership survives it (with the defaults, a
 // longer outage makes the operator exit and its pod restart, as controller-runtime does).
+// It runs on a control plane of its own, so that the restart does not disturb others' tests.
 
 describe("an API server restart", () => {
+  const cluster = new PrivateCluster();
+  beforeAll(async () => {
+    await cluster.up();
+    useCluster(cluster.kubeConfig());
+  }, 300_000);
+  afterAll(() => cluster.destroy(), 120_000);
   const h = useOperator("op-apiserver", ["--lease-duration", "90", "--renew-deadline", "60"]);
 
   it("is survived by the running operator, which converges on changes made afterwards", async () => {
@@ -20,7 +27,7 @@ describe("an API server restart", () => {
     await waitReady(ns, "ps-s0");
     const pid = h.operator.child.pid;
 
-    const restart = await localCluster("restart", "apiserver");
+    const restart = await cluster.run("restart", "apiserver");
     expect(restart.code, restart.stderr).toBe(0);
 
     await mergePatch("msvcbench.io/v1alpha1", "ProxyService", ns, "ps-s0", { spec: { loadBalancer: "RANDOM" } });

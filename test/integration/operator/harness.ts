@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from "vitest";
 import { createTestNamespace } from "../support/cluster.js";
 import { waitFor } from "../../support/wait-for.js";
-import { admin, installCrdAndRole, operatorKubeconfig, remove, startOperator, type OperatorProcess } from "./support.js";
+import { admin, currentAdminKubeConfig, installCrdAndRole, operatorKubeconfig, remove, startOperator, type OperatorProcess } from "./support.js";
 
 export interface OperatorHarness {
   /** The test's namespace. */
@@ -22,7 +22,7 @@ export function useOperator(prefix: string, extraArgs: string[] = [], startNow =
   let cleanups: (() => Promise<void>)[] = [];
   beforeAll(async () => {
     await installCrdAndRole();
-    const ns = await createTestNamespace(prefix);
+    const ns = await createTestNamespace(prefix, currentAdminKubeConfig());
     h.ns = ns.name;
     const kc = await operatorKubeconfig(ns.name);
     h.kubeconfig = kc.file;

@@ -14,8 +14,20 @@ import { waitFor } from "../../support/wait-for.js";
 export const repoRoot = path.resolve(import.meta.dirname, "../../..");
 const logDir = path.join(repoRoot, ".local-cluster", "test-logs");
 
+let adminKc = adminKubeConfig();
 /** The admin's raw client: tests arrange and inspect the cluster with it, the operator never uses it. */
-export const admin = new KubeHttp(adminKubeConfig());
+export let admin = new KubeHttp(adminKc);
+
+/**
+ * Points every helper here at another cluster (a PrivateCluster, for a test that restarts components and
+ * must not disturb others using the shared one). Call it before the harness's hooks run.
+ */
+export function useCluster(kc: k8s.KubeConfig): void {
+  adminKc = kc;
+  admin = new KubeHttp(kc);
+}
+
+export const currentAdminKubeConfig = (): k8s.KubeConfig => adminKc;
 
 /** Reads every document of a YAML file in the repository. */
 export function readYaml(file: string): KubeObject[] {
@@ -164,7 +176,6 @@ export async function operatorKubeconfig(namespace: string): Promise<{ file: str
     `/api/v1/namespaces/${namespace}/serviceaccounts/${sa}/token`,
     { body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 7200 } } },
   );
-  const adminKc = adminKubeConfig();
   const cluster = adminKc.getCurrentCluster()!;
   const kc = new k8s.KubeConfig();
   kc.loadFromOptions({
@@ -309,7 +320,7 @@ export async function watchReadyEndpoints(namespace: string, service: string): P
   );
   for (const s of list.items) slices.set(s.metadata.name, readyOf(s).length);
   min = total();
-  const controller = await new k8s.Watch(adminKubeConfig()).watch(
+  const controller = await new k8s.Watch(adminKc).watch(
     `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`,
     { labelSelector: `kubernetes.io/service-name=${service}`, resourceVersion: list.metadata.resourceVersion },
     (type: string, obj: EndpointSlice) => {
