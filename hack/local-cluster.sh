@@ -13,13 +13,15 @@
 # The binary is built from hack/local-cluster/ into .local-cluster/bin/, and rebuilt only when a
 # hash of its Go sources, go.mod, go.sum, embedded files and the Go version changes. The state
 # (certificates, etcd data, pids, logs, kubeconfig) is in .local-cluster/, or in
-# $LOCAL_CLUSTER_STATE_DIR if set.
+# $LOCAL_CLUSTER_STATE_DIR if set; the binary in $LOCAL_CLUSTER_BIN_DIR if set (a second cluster can
+# share the first one's binary).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 src="$root/hack/local-cluster"
 state="${LOCAL_CLUSTER_STATE_DIR:-$root/.local-cluster}"
-bin="$state/bin/local-cluster"
+bindir="${LOCAL_CLUSTER_BIN_DIR:-$state/bin}"
+bin="$bindir/local-cluster"
 
 source_hash() {
   (
@@ -30,13 +32,27 @@ source_hash() {
   ) | sha256sum | cut -c1-16
 }
 
+is_built() { [[ -x "$bin" && -f "$bin.hash" && "$(cat "$bin.hash")" == "$1" ]]; }
+
 build() {
   local hash
   hash="$(source_hash)"
-  if [[ -x "$bin" && -f "$bin.hash" && "$(cat "$bin.hash")" == "$hash" ]]; then
-    return 0
+  is_built "$hash" && return 0
+  mkdir -p "$bindir"
+  # One build at a time into one binary directory.
+  if command -v flock >/dev/null; then
+    exec 9>"$bindir/.lock"
+    flock 9
+    if is_built "$hash"; then
+      exec 9>&-
+      return 0
+    fi
   fi
-  mkdir -p "$state/bin"
+  build_unlocked "$hash"
+  exec 9>&-
+}
+
+build_unlocked() {
   local version minor started
   version="$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v/ { print $2; exit }' "$src/go.mod")"
   minor="$(cut -d. -f2 <<<"$version")"
@@ -59,7 +75,7 @@ build() {
     exit 1
   fi
   mv "$bin.tmp" "$bin"
-  echo "$hash" >"$bin.hash"
+  echo "$1" >"$bin.hash"
   echo "local-cluster: built in $((SECONDS - started))s" >&2
 }
 

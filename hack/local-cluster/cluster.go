@@ -41,6 +41,11 @@ func runUp(stateDir string, args []string) error {
 	timeout := flags.Duration("timeout", 3*time.Minute, "give up when the cluster is not ready after this long")
 	_ = flags.Parse(args)
 	start := time.Now()
+	unlock, err := lockState(stateDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	st, err := loadOrCreateState(stateDir, *nodes)
 	if err != nil {
 		return err
@@ -59,7 +64,6 @@ func runUp(stateDir string, args []string) error {
 	defer cancel()
 
 	if allRunning(st) && clusterReady(ctx, st, cfg) == nil {
-		progress("already up")
 		printExport(st)
 		return nil
 	}
@@ -70,15 +74,16 @@ func runUp(stateDir string, args []string) error {
 			return err
 		}
 	}
-	if err := installCRDs(ctx, cfg); err != nil {
-		return err
-	}
 	for _, name := range []string{"controller-manager", "scheduler", "kubelet-sim"} {
 		if _, ok := runningPid(st, name); !ok {
 			if _, err := startComponent(st, name); err != nil {
 				return err
 			}
 		}
+	}
+	// While they start.
+	if err := installCRDs(ctx, cfg); err != nil {
+		return err
 	}
 	for _, name := range []string{"controller-manager", "scheduler", "kubelet-sim"} {
 		if err := waitReady(ctx, st, name, start); err != nil {
@@ -173,6 +178,15 @@ func runDown(stateDir string, args []string) error {
 	flags := flag.NewFlagSet("down", flag.ExitOnError)
 	grace := flags.Duration("grace", 10*time.Second, "time to wait after SIGTERM before SIGKILL")
 	_ = flags.Parse(args)
+	if _, err := os.Stat(stateDir); errors.Is(err, os.ErrNotExist) {
+		progress("no cluster in " + stateDir)
+		return nil
+	}
+	unlock, err := lockState(stateDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	st, err := loadState(stateDir)
 	if errors.Is(err, os.ErrNotExist) {
 		progress("no cluster in " + stateDir)
@@ -194,7 +208,7 @@ func runDown(stateDir string, args []string) error {
 		return err
 	}
 	for _, e := range entries {
-		if e.Name() == "bin" {
+		if e.Name() == "bin" || e.Name() == lockFile {
 			continue
 		}
 		if err := os.RemoveAll(filepath.Join(st.Dir, e.Name())); err != nil {
@@ -260,6 +274,11 @@ func runRestart(stateDir string, args []string) error {
 	if _, ok := findComponent(name); !ok {
 		return fmt.Errorf("unknown component %q (one of %s)", name, strings.Join(componentNames(), ", "))
 	}
+	unlock, err := lockState(stateDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	st, err := loadState(stateDir)
 	if err != nil {
 		return fmt.Errorf("no cluster in %s: %w", stateDir, err)

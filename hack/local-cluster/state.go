@@ -16,6 +16,7 @@ const (
 	// serviceAccountIssuer is the `iss` of every service-account token, as on a kubeadm cluster.
 	serviceAccountIssuer = "https://kubernetes.default.svc.cluster.local"
 	stateFile            = "cluster.json"
+	lockFile             = ".lock"
 )
 
 // ports are picked free at the first `up` and recorded, so that several work trees can each run a

@@ -52,7 +52,41 @@ describe("garbage collection", () => {
     await expect(core.readNamespacedConfigMap({ name: "dep-unowned", namespace: ns.name })).resolves.toBeTruthy();
   });
 
-  it("keeps a foreground-deleted owner until its dependents are gone (Deployment, ReplicaSet, pods)", async () => {
+  it("keeps a foreground-deleted owner, with the foregroundDeletion finalizer, until its dependents are gone", async () => {
+    const owner = await core.createNamespacedConfigMap({ namespace: ns.name, body: { metadata: { name: "fg-owner" } } });
+    const ownerRef = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      name: "fg-owner",
+      uid: owner.metadata!.uid!,
+      blockOwnerDeletion: true,
+    };
+    // A finalizer holds the dependent, so the owner's wait can be observed without a race.
+    await core.createNamespacedConfigMap({
+      namespace: ns.name,
+      body: { metadata: { name: "fg-dep", ownerReferences: [ownerRef], finalizers: ["test.msvcbench.io/hold"] } },
+    });
+
+    await core.deleteNamespacedConfigMap({ name: "fg-owner", namespace: ns.name, propagationPolicy: "Foreground" });
+    const dependent = await waitFor(async () => {
+      const dep = await core.readNamespacedConfigMap({ name: "fg-dep", namespace: ns.name });
+      return dep.metadata?.deletionTimestamp ? dep : undefined;
+    }, { timeout: 60_000, description: "the garbage collector to delete fg-dep" });
+    const waiting = await core.readNamespacedConfigMap({ name: "fg-owner", namespace: ns.name });
+    expect(waiting.metadata?.deletionTimestamp).toBeTruthy();
+    expect(waiting.metadata?.finalizers).toContain("foregroundDeletion");
+
+    dependent.metadata!.finalizers = [];
+    await core.replaceNamespacedConfigMap({ name: "fg-dep", namespace: ns.name, body: dependent });
+    for (const name of ["fg-dep", "fg-owner"]) {
+      await waitFor(() => isGone(() => core.readNamespacedConfigMap({ name, namespace: ns.name })), {
+        timeout: 60_000,
+        description: `${name} deleted`,
+      });
+    }
+  });
+
+  it("deletes a Deployment in the foreground only after its ReplicaSet and pods", async () => {
     await apps.createNamespacedDeployment({
       namespace: ns.name,
       body: {
@@ -73,15 +107,11 @@ describe("garbage collection", () => {
     }, { timeout: 60_000, description: "2 Running pods of fg" });
 
     await apps.deleteNamespacedDeployment({ name: "fg", namespace: ns.name, propagationPolicy: "Foreground" });
-    // While dependents exist, the owner is kept with the foregroundDeletion finalizer.
-    const deleting = await apps.readNamespacedDeployment({ name: "fg", namespace: ns.name });
-    expect(deleting.metadata?.deletionTimestamp).toBeTruthy();
-    expect(deleting.metadata?.finalizers).toContain("foregroundDeletion");
-
     await waitFor(() => isGone(() => apps.readNamespacedDeployment({ name: "fg", namespace: ns.name })), {
       timeout: 60_000,
       description: "deployment fg deleted",
     });
+    // Foreground: by the time the owner is gone, so are its dependents.
     const replicaSets = await apps.listNamespacedReplicaSet({ namespace: ns.name, labelSelector: "app=fg" });
     const pods = await core.listNamespacedPod({ namespace: ns.name, labelSelector: "app=fg" });
     expect(replicaSets.items).toHaveLength(0);

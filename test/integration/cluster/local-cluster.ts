@@ -1,12 +1,17 @@
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import * as k8s from "@kubernetes/client-node";
 
 /** The repository root. */
 export const repoRoot = path.resolve(import.meta.dirname, "../../..");
 
-/** The local control plane's state directory (what `hack/local-cluster.sh` uses by default). */
-export const stateDir = process.env.LOCAL_CLUSTER_STATE_DIR ?? path.join(repoRoot, ".local-cluster");
+/** The shared local control plane's state directory (what `hack/local-cluster.sh` uses by default). */
+export const sharedStateDir = process.env.LOCAL_CLUSTER_STATE_DIR ?? path.join(repoRoot, ".local-cluster");
+
+/** The directory of the shared cluster's binary, which private clusters reuse. */
+const sharedBinDir = process.env.LOCAL_CLUSTER_BIN_DIR ?? path.join(sharedStateDir, "bin");
 
 /** What a finished command printed, and its exit code. */
 export interface CommandResult {
@@ -19,40 +24,82 @@ export interface CommandResult {
  * Runs a command to completion without blocking the event loop (watches stay served while, for
  * example, the API server restarts). Never throws for a non-zero exit code: callers assert on it.
  */
-export function run(command: string, args: string[], input?: string): Promise<CommandResult> {
+export function run(
+  command: string,
+  args: string[],
+  { input = "", env = {} }: { input?: string; env?: Record<string, string> } = {},
+): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: repoRoot, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(command, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: "pipe" });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.on("error", reject);
     child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input ?? "");
+    child.stdin.end(input);
   });
 }
 
-/** Runs `hack/local-cluster.sh <args>`. */
+/** Runs `hack/local-cluster.sh <args>` against the shared cluster. */
 export function localCluster(...args: string[]): Promise<CommandResult> {
   return run(path.join(repoRoot, "hack/local-cluster.sh"), args);
-}
-
-/** The ports recorded in the state directory's cluster.json. */
-export function recordedPorts(): Record<string, number> {
-  const state = JSON.parse(readFileSync(path.join(stateDir, "cluster.json"), "utf8")) as { ports: Record<string, number> };
-  return state.ports;
 }
 
 /** The component names, in start order. */
 export const componentNames = ["etcd", "apiserver", "controller-manager", "scheduler", "kubelet-sim"] as const;
 
-/** The recorded pid of each component. */
-export function recordedPids(): Record<string, number> {
-  const pids: Record<string, number> = {};
-  for (const name of componentNames) {
-    pids[name] = Number(readFileSync(path.join(stateDir, `${name}.pid`), "utf8").trim());
+/**
+ * A control plane of its own, in a temporary state directory, for the tests that restart or tear
+ * down a cluster: others may be using the shared one at the same time (several engineers' test runs
+ * share a work tree). It reuses the shared cluster's binary, so it costs a start, not a build.
+ */
+export class PrivateCluster {
+  readonly stateDir = mkdtempSync(path.join(os.tmpdir(), "local-cluster-test-"));
+
+  /** Runs `hack/local-cluster.sh <args>` against this cluster. */
+  run(...args: string[]): Promise<CommandResult> {
+    return run(path.join(repoRoot, "hack/local-cluster.sh"), args, {
+      env: { LOCAL_CLUSTER_STATE_DIR: this.stateDir, LOCAL_CLUSTER_BIN_DIR: sharedBinDir },
+    });
   }
-  return pids;
+
+  /** Starts the cluster; throws with `up`'s output if it fails. */
+  async up(): Promise<CommandResult> {
+    const up = await this.run("up");
+    if (up.code !== 0) throw new Error(`up failed (${up.code}):\n${up.stderr}`);
+    return up;
+  }
+
+  /** A KubeConfig for this cluster's admin. */
+  kubeConfig(): k8s.KubeConfig {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(path.join(this.stateDir, "kubeconfig"));
+    return kc;
+  }
+
+  /** The ports recorded in cluster.json. */
+  ports(): Record<string, number> {
+    const state = JSON.parse(readFileSync(path.join(this.stateDir, "cluster.json"), "utf8")) as {
+      ports: Record<string, number>;
+    };
+    return state.ports;
+  }
+
+  /** The recorded pid of each component. */
+  pids(): Record<string, number> {
+    const pids: Record<string, number> = {};
+    for (const name of componentNames) {
+      pids[name] = Number(readFileSync(path.join(this.stateDir, `${name}.pid`), "utf8").trim());
+    }
+    return pids;
+  }
+
+  /** Stops the cluster and removes its state directory. */
+  async destroy(): Promise<void> {
+    await this.run("down");
+    rmSync(this.stateDir, { recursive: true, force: true });
+  }
 }
 
 /** Whether a process with this pid exists and is not a zombie. */

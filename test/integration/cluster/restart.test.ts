@@ -1,24 +1,29 @@
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminKubeConfig, createTestNamespace } from "../support/cluster.js";
+import { createTestNamespace } from "../support/cluster.js";
 import { waitFor } from "../../support/wait-for.js";
-import { isAlive, localCluster, recordedPids } from "./local-cluster.js";
+import { isAlive, PrivateCluster } from "./local-cluster.js";
 
 // Acceptance 6 of issue 2: `restart apiserver` while a watch is open. The watch ends, the cluster
 // is healthy again on the same state, the data is intact, and a new watch sees new events. The
-// other components can be restarted the same way. Every test ends with the cluster up and ready.
+// other components can be restarted the same way. It runs on a private cluster, so that the shared
+// one (which other test runs may be using) is never disturbed.
 
-const kc = adminKubeConfig();
-const core = kc.makeApiClient(k8s.CoreV1Api);
-const apps = kc.makeApiClient(k8s.AppsV1Api);
+const cluster = new PrivateCluster();
+let kc: k8s.KubeConfig;
+let core: k8s.CoreV1Api;
+let apps: k8s.AppsV1Api;
 let ns: Awaited<ReturnType<typeof createTestNamespace>>;
 
 beforeAll(async () => {
+  await cluster.up();
+  kc = cluster.kubeConfig();
+  core = kc.makeApiClient(k8s.CoreV1Api);
+  apps = kc.makeApiClient(k8s.AppsV1Api);
   ns = await createTestNamespace("lc-restart", kc);
 });
 afterAll(async () => {
-  await localCluster("up"); // whatever happened above, leave a ready cluster for the next file
-  await ns?.cleanup();
+  await cluster.destroy();
 });
 
 interface OpenWatch {
@@ -49,12 +54,12 @@ describe("restarting a component", () => {
     const watch = await watchConfigMaps(before.metadata!.resourceVersion);
     await core.createNamespacedConfigMap({ namespace: ns.name, body: { metadata: { name: "seen" } } });
     await waitFor(() => watch.events.some((e) => e.name === "seen"), { description: "the watch to see 'seen'" });
-    const oldPid = recordedPids().apiserver!;
+    const oldPid = cluster.pids().apiserver!;
 
-    const restart = await localCluster("restart", "apiserver");
+    const restart = await cluster.run("restart", "apiserver");
     expect(restart.code, restart.stderr).toBe(0);
     expect(isAlive(oldPid)).toBe(false);
-    expect(recordedPids().apiserver).not.toBe(oldPid);
+    expect(cluster.pids().apiserver).not.toBe(oldPid);
 
     // The open watch was cut when the process died.
     await waitFor(() => watch.hasEnded(), {
@@ -62,7 +67,7 @@ describe("restarting a component", () => {
       description: "the old watch to end",
     });
 
-    const status = await localCluster("status");
+    const status = await cluster.run("status");
     expect(status.code, status.stdout + status.stderr).toBe(0);
 
     const after = await core.readNamespacedConfigMap({ name: "before", namespace: ns.name });
@@ -85,11 +90,11 @@ describe("restarting a component", () => {
   it.each(["etcd", "controller-manager", "scheduler", "kubelet-sim"])(
     "restart %s: it comes back on the same state and the cluster works",
     async (component) => {
-      const oldPid = recordedPids()[component]!;
-      const restart = await localCluster("restart", component);
+      const oldPid = cluster.pids()[component]!;
+      const restart = await cluster.run("restart", component);
       expect(restart.code, restart.stderr).toBe(0);
       expect(isAlive(oldPid)).toBe(false);
-      await waitFor(async () => (await localCluster("status")).code === 0, {
+      await waitFor(async () => (await cluster.run("status")).code === 0, {
         timeout: 60_000,
         description: `status 0 after restarting ${component}`,
       });

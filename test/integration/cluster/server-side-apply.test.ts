@@ -37,7 +37,7 @@ async function apply(kubectl: string[], manifest: string, manager: string) {
     ns.name,
     "-f",
     "-",
-  ], manifest);
+  ], { input: manifest });
 }
 
 describe.each([
