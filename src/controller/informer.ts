@@ -26,6 +26,8 @@ export class Informer<T extends KubeObject> {
     scopes: readonly (string | undefined)[],
     deps: { reader: Reader; kubeConfig: KubeConfig; clock: Clock; onError: (err: unknown, phase: string) => void },
     labelSelector?: string,
+    /** Applied to every object before it is cached: drop what the reconciler never reads, to save memory. */
+    readonly transform: (obj: T) => T = (obj) => obj,
   ) {
     this.resource = resource;
     this.#unsynced = new Set(scopes.map((s) => s ?? ""));
@@ -62,12 +64,12 @@ export class Informer<T extends KubeObject> {
     let changes: StoreChange<T>[];
     switch (e.type) {
       case "listed":
-        changes = this.store.replace(scope, e.items as T[]);
+        changes = this.store.replace(scope, (e.items as T[]).map(this.transform));
         this.#unsynced.delete(scope ?? "");
         if (this.#unsynced.size === 0) this.#markSynced();
         break;
       case "applied":
-        changes = [this.store.apply(e.object as T)].filter((c) => c !== undefined);
+        changes = [this.store.apply(this.transform(e.object as T))].filter((c) => c !== undefined);
         break;
       case "deleted":
         changes = [this.store.delete(e.object as T)].filter((c) => c !== undefined);

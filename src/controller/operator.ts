@@ -68,10 +68,11 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
     clock,
     onError: (err: unknown, phase: string) => log.warn({ err, phase }, "watch failed; retrying"),
   };
-  const proxyServices = new Informer<ProxyService & KubeObject>(Resources.proxyService, scopes, deps);
-  const services = new Informer<V1Service & KubeObject>(Resources.service, scopes, deps);
+  const proxyServices = new Informer<ProxyService & KubeObject>(Resources.proxyService, scopes, deps, undefined, slim);
+  // Services keep their managedFields: they name the field manager that reverted a takeover.
+  const services = new Informer<V1Service & KubeObject>(Resources.service, scopes, deps, undefined, (s) => slim(s, true));
   // Owned kinds: only our objects are cached (label selector), so the cache stays small on big clusters.
-  const owned = OWNED_KINDS.map((r) => new Informer<KubeObject>(r, scopes, deps, `${Labels.managedBy}=${OPERATOR_NAME}`));
+  const owned = OWNED_KINDS.map((r) => new Informer<KubeObject>(r, scopes, deps, `${Labels.managedBy}=${OPERATOR_NAME}`, slim));
   const caches: Caches = {
     proxyServices: proxyServices.store,
     services: services.store,
@@ -149,4 +150,19 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
     await workers; // let running reconciles finish: each is idempotent, but a finished one is cheaper
     await shutdown();
   }
+}
+
+const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
+
+/**
+ * Drops from a cached object what the reconciler never reads (managedFields, kubectl's last-applied copy),
+ * as client-go's TransformStripManagedFields does: they are often most of an object's size.
+ */
+function slim<T extends KubeObject>(obj: T, keepManagedFields = false): T {
+  const { managedFields, annotations, ...metadata } = obj.metadata;
+  const kept = annotations && LAST_APPLIED in annotations ? Object.fromEntries(Object.entries(annotations).filter(([k]) => k !== LAST_APPLIED)) : annotations;
+  return {
+    ...obj,
+    metadata: { ...metadata, ...(kept ? { annotations: kept } : {}), ...(keepManagedFields && managedFields ? { managedFields } : {}) },
+  };
 }

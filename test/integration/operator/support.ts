@@ -218,7 +218,8 @@ export async function startOperator(kubeconfig: string, namespace: string, extra
   const child = spawn(
     process.execPath,
     [
-      path.join(repoRoot, "bin/proxy-service.js"),
+      // PROXY_SERVICE_MAIN runs a compiled build (dist/cli/main.js) instead, as the image does (the benchmark).
+      process.env.PROXY_SERVICE_MAIN ?? path.join(repoRoot, "bin/proxy-service.js"),
       "run",
       "--kubeconfig",
       kubeconfig,

@@ -1,0 +1,232 @@
+// The operator's benchmark (issue 4), against the local control plane:
+// 1. create -> Ready=True for one ProxyService, median and p95 over 20, next to the floor: the time the same
+//    cluster takes to make a plain Deployment of the same size (one pod) Available;
+// 2. N ProxyServices (default 1,000), each with its own application Service, created at once: time until all
+//    are Ready, the operator's peak RSS and CPU time, then its writes per minute while nothing changes.
+// Usage: npx tsx bench/operator/run.ts [count] [--idle-seconds 60] [--concurrency 8]
+//   -> prints a summary and writes bench/results/operator.json
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import type { KubeObject } from "../../src/kube/object.js";
+import { createTestNamespace } from "../../test/integration/support/cluster.js";
+import { waitFor } from "../../test/support/wait-for.js";
+import {
+  admin,
+  apply,
+  installCrdAndRole,
+  isReady,
+  operatorKubeconfig,
+  remove,
+  repoRoot,
+  startOperator,
+  writesExceptLeases,
+  type ProxyServiceObject,
+} from "../../test/integration/operator/support.js";
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: number): number => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const count = Number(args.find((a) => /^\d+$/.test(a)) ?? 1000);
+const idleSeconds = flag("--idle-seconds", 60);
+const concurrency = flag("--concurrency", 8);
+const samples = 20;
+
+const quantile = (xs: number[], q: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] ?? NaN;
+};
+const psPath = (ns: string): string => `/apis/msvcbench.io/v1alpha1/namespaces/${ns}/proxyservices`;
+
+/** CPU seconds (user + system) and peak RSS (MiB) of a process, from /proc. */
+function processStats(pid: number): { cpuSeconds: number; peakRssMiB: number; rssMiB: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
+  const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / ticks;
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (key: string): number => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { cpuSeconds, peakRssMiB: kb("VmHWM") / 1024, rssMiB: kb("VmRSS") / 1024 };
+}
+
+async function appService(ns: string, name: string): Promise<void> {
+  await apply({ apiVersion: "v1", kind: "Service", metadata: { name }, spec: { selector: { app: name }, ports: [{ name: "http", port: 80, targetPort: 8080 }] } }, ns);
+}
+
+/** Creates with the admin and polls every 50 ms until `done`, returning the elapsed milliseconds. */
+async function timeUntil(create: () => Promise<unknown>, done: () => Promise<boolean>, timeout = 120_000): Promise<number> {
+  const started = performance.now();
+  await create();
+  await waitFor(done, { timeout, interval: 50, description: "benchmark step" });
+  return performance.now() - started;
+}
+
+async function floorSamples(ns: string): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const name = `floor-${i}`;
+    const deployment: KubeObject = {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: name } },
+        template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "c", image: "auto", resources: { requests: { cpu: "100m" } } }] } },
+      },
+    };
+    out.push(
+      await timeUntil(
+        () => apply(deployment, ns),
+        async () => {
+          const d = await admin.request<{ status?: { conditions?: { type: string; status: string }[] } }>("GET", `/apis/apps/v1/namespaces/${ns}/deployments/${name}`);
+          return d.status?.conditions?.some((c) => c.type === "Available" && c.status === "True") ?? false;
+        },
+      ),
+    );
+    await remove("apps/v1", "Deployment", ns, name);
+  }
+  return out;
+}
+
+async function proxyServiceSamples(ns: string): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const name = `single-${i}`;
+    await appService(ns, `svc-${name}`);
+    out.push(
+      await timeUntil(
+        () => apply({ apiVersion: "msvcbench.io/v1alpha1", kind: "ProxyService", metadata: { name }, spec: { serviceName: `svc-${name}`, port: 80 } }, ns),
+        async () => isReady(await admin.request<ProxyServiceObject>("GET", `${psPath(ns)}/${name}`)),
+      ),
+    );
+  }
+  return out;
+}
+
+/** Deletes every ProxyService of a namespace and waits until the operator has let them all go. */
+async function deleteAll(ns: string): Promise<void> {
+  const list = await admin.request<{ items: KubeObject[] }>("GET", psPath(ns));
+  await Promise.all(list.items.map((ps) => remove("msvcbench.io/v1alpha1", "ProxyService", ns, ps.metadata.name)));
+  await waitFor(async () => (await admin.request<{ items: unknown[] }>("GET", psPath(ns))).items.length === 0, {
+    timeout: 1_800_000,
+    interval: 1000,
+    description: `every ProxyService in ${ns} deleted`,
+  });
+}
+
+async function main(): Promise<void> {
+  execFileSync(path.join(repoRoot, "hack/local-cluster.sh"), ["up"], { stdio: ["ignore", "ignore", "inherit"] });
+  // Measure the operator as it runs in its image: compiled JavaScript, not TypeScript through tsx
+  // (whose in-process compiler would add to the RSS we report).
+  execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: repoRoot, stdio: "inherit" });
+  process.env.PROXY_SERVICE_MAIN = path.join(repoRoot, "dist/cli/main.js");
+  await installCrdAndRole();
+  const single = await createTestNamespace("bench-op-single");
+  const bulk = await createTestNamespace("bench-op-bulk");
+  const kc1 = await operatorKubeconfig(single.name);
+  const operatorArgs = ["--no-leader-elect", "--concurrency", String(concurrency)];
+  let operator = await startOperator(kc1.file, single.name, operatorArgs);
+  let kc2 = kc1;
+  const result: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    host: { cpus: os.cpus().length, node: process.version },
+    operator: "dist/cli/main.js (compiled)",
+    concurrency,
+  };
+  try {
+    console.log(`floor: ${samples} plain Deployments (1 replica) created one at a time ...`);
+    const floor = await floorSamples(single.name);
+    console.log(`create -> Ready: ${samples} ProxyServices created one at a time ...`);
+    const ready = await proxyServiceSamples(single.name);
+    result.createToReady = {
+      samples,
+      floorMs: { median: quantile(floor, 0.5), p95: quantile(floor, 0.95) },
+      proxyServiceMs: { median: quantile(ready, 0.5), p95: quantile(ready, 0.95) },
+      ratioMedian: quantile(ready, 0.5) / quantile(floor, 0.5),
+      ratioP95: quantile(ready, 0.95) / quantile(floor, 0.95),
+    };
+    console.log(JSON.stringify(result.createToReady));
+    await deleteAll(single.name);
+    await operator.stop("SIGTERM");
+
+    // A fresh operator for the bulk run, so its RSS and CPU are its own.
+    kc2 = await operatorKubeconfig(bulk.name);
+    operator = await startOperator(kc2.file, bulk.name, operatorArgs);
+    const pid = operator.child.pid!;
+    const before = processStats(pid);
+    console.log(`${count} Services and ProxyServices created at once ...`);
+    const started = performance.now();
+    const queue = Array.from({ length: count }, (_, i) => i);
+    const creators = Array.from({ length: 16 }, async () => {
+      for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+        await appService(bulk.name, `svc-${i}`);
+        await apply({ apiVersion: "msvcbench.io/v1alpha1", kind: "ProxyService", metadata: { name: `ps-${i}` }, spec: { serviceName: `svc-${i}`, port: 80 } }, bulk.name);
+      }
+    });
+    await Promise.all(creators);
+    const createdMs = performance.now() - started;
+    let lastReport = 0;
+    let peakRssMiB = 0;
+    await waitFor(async () => {
+      peakRssMiB = Math.max(peakRssMiB, processStats(pid).peakRssMiB);
+      const list = await admin.request<{ items: ProxyServiceObject[] }>("GET", psPath(bulk.name));
+      const n = list.items.filter(isReady).length;
+      if (performance.now() - lastReport > 10_000) {
+        lastReport = performance.now();
+        console.log(`  ${n}/${count} Ready after ${((performance.now() - started) / 1000).toFixed(0)} s`);
+      }
+      return n === count;
+    }, { timeout: 1_800_000, interval: 1000, description: `all ${count} ProxyServices Ready` });
+    const allReadyMs = performance.now() - started;
+    const afterReady = processStats(pid);
+    console.log(`all Ready after ${(allReadyMs / 1000).toFixed(1)} s; measuring writes for ${idleSeconds} s of idle ...`);
+    // Idle: let in-flight events drain (two metric samples 5 s apart equal), then count writes over the window.
+    let last = -1;
+    await waitFor(async () => {
+      const w = writesExceptLeases(await operator.metrics());
+      const quiet = w === last;
+      last = w;
+      return quiet;
+    }, { timeout: 300_000, interval: 5000, description: "the operator quiet" });
+    const idleStart = writesExceptLeases(await operator.metrics());
+    const idleStarted = performance.now();
+    await waitFor(() => performance.now() - idleStarted >= idleSeconds * 1000, { timeout: idleSeconds * 1000 + 5000, interval: 1000 });
+    const idleWrites = writesExceptLeases(await operator.metrics()) - idleStart;
+    const end = processStats(pid);
+    result.bulk = {
+      count,
+      createRequestsMs: Math.round(createdMs),
+      allReadyMs: Math.round(allReadyMs),
+      operator: {
+        peakRssMiB: Math.round(Math.max(peakRssMiB, end.peakRssMiB) * 10) / 10,
+        rssAtEndMiB: Math.round(end.rssMiB * 10) / 10,
+        cpuSecondsUntilAllReady: Math.round((afterReady.cpuSeconds - before.cpuSeconds) * 10) / 10,
+        cpuSecondsIdleWindow: Math.round((end.cpuSeconds - afterReady.cpuSeconds) * 10) / 10,
+      },
+      idle: { seconds: idleSeconds, writes: idleWrites, writesPerMinute: (idleWrites * 60) / idleSeconds },
+    };
+    console.log(JSON.stringify(result.bulk));
+    console.log(`deleting the ${count} ProxyServices (the operator restores every Service) ...`);
+    const deleteStarted = performance.now();
+    await deleteAll(bulk.name);
+    (result.bulk as Record<string, unknown>).allDeletedMs = Math.round(performance.now() - deleteStarted);
+    await operator.stop("SIGTERM");
+    await kc2.cleanup();
+  } finally {
+    await operator.stop("SIGTERM");
+    await single.cleanup();
+    await bulk.cleanup();
+    await kc1.cleanup();
+  }
+  const out = path.join(repoRoot, "bench/results/operator.json");
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`wrote ${path.relative(repoRoot, out)}`);
+}
+
+await main();
