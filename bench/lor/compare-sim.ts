@@ -9,6 +9,9 @@
  * group at low load is added to the simulator's latencies, since the simulator has no network.
  */
 import { readFile, writeFile } from "node:fs/promises";
+import { dirname, basename } from "node:path";
+import { writePlot } from "../../src/cli/plot-files.js";
+import type { PlotSeries, PlotSpec } from "../../src/sim/plot.js";
 import { DEFAULT_CONFIG, type SimConfig } from "../../src/sim/config.js";
 import type { ServiceSpec } from "../../src/sim/distributions.js";
 import { simulate } from "../../src/sim/simulate.js";
@@ -18,6 +21,8 @@ import type { SweepOutput } from "./sweep.js";
 
 export interface Comparison {
   group: string;
+  /** The group's x value for this configuration (rho, callers, proxies or replicas). */
+  x: number;
   label: string;
   callers: number;
   replicas: number;
@@ -56,12 +61,20 @@ export function compare(output: SweepOutput, requests = 1_000_000): Comparison[]
   const rows: Comparison[] = [];
   for (const g of output.groups) {
     if (g.group.name === "hop") continue;
-    for (const r of g.results) rows.push(compareOne(g.group.name, r, overhead, requests));
+    for (const r of g.results) rows.push(compareOne(g.group.name, xOf(g.group.axis, r.scenario), r, overhead, requests));
   }
   return rows;
 }
 
-function compareOne(group: string, r: ScenarioResult, overheadMs: number, requests: number): Comparison {
+function xOf(axis: string, s: Scenario): number {
+  if (axis === "rho") return s.rho;
+  if (axis === "callers") return s.callers;
+  if (axis === "proxies") return s.proxies;
+  if (axis === "replicas") return s.replicas;
+  return 0;
+}
+
+function compareOne(group: string, x: number, r: ScenarioResult, overheadMs: number, requests: number): Comparison {
   const s = r.scenario;
   const unit = r.serviceMeanMs;
   const simLoad = (r.offeredRate * unit) / 1000 / (s.replicas * s.workers);
@@ -70,6 +83,7 @@ function compareOne(group: string, r: ScenarioResult, overheadMs: number, reques
   const simP95Ms = sim.p95 * unit + overheadMs;
   return {
     group,
+    x,
     label: r.label,
     callers: s.callers,
     replicas: s.replicas,
@@ -100,6 +114,19 @@ export function comparisonMarkdown(rows: readonly Comparison[]): string {
   return lines.join("\n");
 }
 
+/** Plot of testbed and simulator means along one group's axis, for the main policies. */
+export function comparisonPlot(rows: readonly Comparison[], group: string, xLabel: string, title: string): PlotSpec {
+  const main = ["random (shared)", "sidecar LR(2)", "ProxyService LR(2)", "global least-request"];
+  const series: PlotSeries[] = [];
+  for (const label of main) {
+    const rs = rows.filter((c) => c.group === group && c.label === label).sort((a, b) => a.x - b.x);
+    if (rs.length === 0) continue;
+    series.push({ name: `${label}: testbed`, points: rs.map((c) => [c.x, c.testbedMeanMs] as const) });
+    series.push({ name: `${label}: simulator`, points: rs.map((c) => [c.x, c.simMeanMs] as const) });
+  }
+  return { title, xLabel, yLabel: "mean latency (ms)", series, logX: group === "callers" };
+}
+
 async function main(): Promise<void> {
   const file = process.argv[2];
   if (file === undefined) throw new Error("usage: npx tsx bench/lor/compare-sim.ts bench/results/lor-default.json");
@@ -109,6 +136,16 @@ async function main(): Promise<void> {
   console.log(comparisonMarkdown(rows));
   const within = rows.filter((c) => Math.abs(c.meanDiff) <= 0.15).length;
   console.log(`\nmeans within 15 %: ${within} of ${rows.length}`);
+  const dir = dirname(file);
+  const base = basename(file, ".json");
+  for (const [group, xLabel, title] of [
+    ["load", "offered load (utilisation rho)", "Testbed vs simulator: mean latency vs load"],
+    ["callers", "callers", "Testbed vs simulator: mean latency vs callers"],
+  ] as const) {
+    if (!rows.some((c) => c.group === group)) continue;
+    const files = await writePlot(dir, `${base}-vs-sim-${group}`, comparisonPlot(rows, group, xLabel, title));
+    console.log(`plot: ${files.svg} ${files.png}`);
+  }
   const out = file.replace(/\.json$/, "-sim.json");
   await writeFile(out, JSON.stringify({ source: file, overheadMs: pathOverheadMs(output), rows }, null, 2) + "\n");
   console.log(`json: ${out}`);

@@ -4,11 +4,12 @@
  * writes `<out>/lor-<sweep>.json` and the plots (SVG and PNG) next to it.
  */
 import { Command, InvalidArgumentError } from "commander";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writePlot } from "../../src/cli/plot-files.js";
 import { formatTable, plotSpecs, TABLE_LEGEND } from "./report.js";
-import { runSweep } from "./sweep.js";
+import type { ScenarioResult } from "./scenario.js";
+import { runSweep, type SweepOutput } from "./sweep.js";
 import { claimSweep, defaultSweep, type Group, smokeSweep } from "./sweeps.js";
 
 const positive = (flag: string) => (text: string): number => {
@@ -23,12 +24,13 @@ const program = new Command("lor")
   .option("--smoke", "same as --sweep smoke")
   .option("--scale <factor>", "multiply every duration of the default and claim sweeps", positive("--scale"), 1)
   .option("--only <groups>", "comma-separated group names to run (load, callers, proxies, replicas, hop)")
+  .option("--resume", "reuse the results in <out>/lor-<sweep>.partial.json of an interrupted run")
   .option("--no-realtime", "do not ask for SCHED_FIFO scheduling (only nice -10)")
   .option("--out <dir>", "where to write JSON and plots", join("bench", "results"))
   .showHelpAfterError();
 
 program.parse(process.argv);
-const opts = program.opts<{ sweep: string; smoke?: boolean; scale: number; only?: string; out: string; realtime: boolean }>();
+const opts = program.opts<{ sweep: string; smoke?: boolean; scale: number; only?: string; out: string; realtime: boolean; resume?: boolean }>();
 const sweep = opts.smoke ? "smoke" : opts.sweep;
 function sweepGroups(name: string): Group[] {
   if (name === "default") return defaultSweep(opts.scale);
@@ -42,14 +44,31 @@ if (opts.only !== undefined) {
   groups = groups.filter((g) => wanted.has(g.name));
   if (groups.length === 0) program.error(`--only: no group named ${opts.only}`);
 }
+async function readPrevious(file: string): Promise<ScenarioResult[]> {
+  try {
+    const partial = JSON.parse(await readFile(file, "utf8")) as SweepOutput;
+    return partial.groups.flatMap((g) => g.results);
+  } catch {
+    return [];
+  }
+}
+
 const total = groups.reduce((n, g) => n + g.scenarios.length, 0);
 console.log(`lor: sweep "${sweep}", ${groups.length} groups, ${total} configurations`);
 
-const output = await runSweep(sweep, groups, { log: (line) => console.log(line), realtime: opts.realtime });
-const m = output.machine;
-console.log(`\nmachine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.haproxy}, node ${m.node}, load average ${m.loadAverageAtStart.toFixed(1)}, scheduling ${m.priority}`);
 await mkdir(opts.out, { recursive: true });
 const suffix = opts.only === undefined ? "" : `-${opts.only.replaceAll(",", "-")}`;
+const partialFile = join(opts.out, `lor-${sweep}${suffix}.partial.json`);
+const previous = opts.resume ? await readPrevious(partialFile) : [];
+if (opts.resume) console.log(`resuming: ${previous.length} results reused from ${partialFile}`);
+const output = await runSweep(sweep, groups, {
+  log: (line) => console.log(line),
+  realtime: opts.realtime,
+  previous,
+  onProgress: (partial) => writeFile(partialFile, JSON.stringify(partial, null, 2) + "\n"),
+});
+const m = output.machine;
+console.log(`\nmachine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.haproxy}, node ${m.node}, load average ${m.loadAverageAtStart.toFixed(1)}, scheduling ${m.priority}`);
 for (const g of output.groups) {
   console.log(`\n== ${g.group.title}\n${formatTable(g.results)}`);
   for (const { baseName, spec } of plotSpecs(g)) {
@@ -61,6 +80,7 @@ console.log(`\n${TABLE_LEGEND}`);
 const file = join(opts.out, `lor-${sweep}${suffix}.json`);
 await writeFile(file, JSON.stringify(output, null, 2) + "\n");
 console.log(`json: ${file}`);
+await rm(partialFile, { force: true });
 const errors = output.groups.flatMap((g) => g.results).reduce((n, r) => n + r.errors, 0);
 if (errors > 0) {
   console.error(`lor: ${errors} request errors (see errorSamples in ${file})`);

@@ -3,7 +3,7 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { type Priority, raisePriority, restorePriority, stopAllChildren } from "./children.js";
 import { ensureHaproxy } from "./haproxy.js";
 import type { GroupResult } from "./report.js";
-import { runScenario } from "./scenario.js";
+import { runScenario, type Scenario, type ScenarioResult } from "./scenario.js";
 import type { Group } from "./sweeps.js";
 
 export interface Machine {
@@ -36,6 +36,33 @@ export interface SweepOptions {
   log?: (line: string) => void;
   /** Ask for SCHED_FIFO scheduling (default true); false leaves only nice -10. */
   realtime?: boolean;
+  /** Results of an earlier, interrupted run of the same sweep: scenarios found here are not run again. */
+  previous?: readonly ScenarioResult[];
+  /** Called after every scenario with everything so far, e.g. to save a partial file. */
+  onProgress?: (partial: SweepOutput) => Promise<void>;
+}
+
+/** Scenarios are the same when all their parameters are. */
+function sameScenario(a: Scenario, b: Scenario): boolean {
+  return JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
+}
+
+/**
+ * Runs one scenario, retrying twice after a pause when a process fails to start (a concurrent
+ * `npm ci` briefly removes tsx, for instance). Failures during the load itself are not retried.
+ */
+async function runWithRetry(s: Scenario, log: (line: string) => void): Promise<ScenarioResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runScenario(s);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (attempt >= 3 || !/did not start|before it was ready|did not listen|exited with code/.test(message)) throw err;
+      log(`retrying after a failed start (${message})`);
+      await stopAllChildren();
+      await new Promise((resolve) => setTimeout(resolve, 10_000));
+    }
+  }
 }
 
 export async function runSweep(sweep: string, groups: readonly Group[], options: SweepOptions = {}): Promise<SweepOutput> {
@@ -58,12 +85,15 @@ export async function runSweep(sweep: string, groups: readonly Group[], options:
     for (const g of groups) {
       const results = [];
       for (const s of g.scenarios) {
-        const r = await runScenario(s);
+        const earlier = options.previous?.find((p) => sameScenario(p.scenario, s));
+        const r = earlier ?? (await runWithRetry(s, log));
         log(
           `${g.name.padEnd(8)} ${r.label.padEnd(28)} C=${s.callers} R=${s.replicas} K=${s.proxies} rho=${s.rho} ` +
             `req/s=${r.throughput.toFixed(0)} mean=${r.meanMs.toFixed(1)} p95=${r.p95Ms.toFixed(1)} p99=${r.p99Ms.toFixed(1)} errors=${r.errors}`,
         );
         results.push(r);
+        const partial = [...out, { group: { name: g.name, title: g.title, axis: g.axis }, results }];
+        await options.onProgress?.({ sweep, startedAt, finishedAt: new Date().toISOString(), machine, groups: partial });
       }
       out.push({ group: { name: g.name, title: g.title, axis: g.axis }, results });
     }
