@@ -3,7 +3,7 @@ import type { KubeObject } from "../kube/object.js";
 import type { Reader } from "../kube/client.js";
 import { isGone } from "../kube/errors.js";
 import { collectionPath, type ResourceType } from "../kube/resources.js";
-import { openWatch, type WatchStream } from "../kube/watch.js";
+import { openWatch, type WatchEvent, type WatchStream } from "../kube/watch.js";
 import type { Clock } from "./clock.js";
 
 /**
@@ -44,6 +44,7 @@ export class Watcher {
   readonly #clock: Clock;
   readonly #emit: (e: WatcherEvent) => void;
   readonly #onError: (err: unknown, phase: "list" | "watch") => void;
+  readonly #openWatch: typeof openWatch;
   #state: State = { phase: "empty" };
   #stream: WatchStream | undefined;
   #stopped = false;
@@ -58,6 +59,8 @@ export class Watcher {
       clock: Clock;
       emit: (e: WatcherEvent) => void;
       onError: (err: unknown, phase: "list" | "watch") => void;
+      /** The watch request; replaced in tests by a synthetic event stream. */
+      openWatch?: typeof openWatch;
     },
   ) {
     this.#cfg = cfg;
@@ -66,6 +69,7 @@ export class Watcher {
     this.#clock = deps.clock;
     this.#emit = deps.emit;
     this.#onError = deps.onError;
+    this.#openWatch = deps.openWatch ?? openWatch;
   }
 
   /** Runs the list/watch loop until `stop`. */
@@ -118,11 +122,11 @@ export class Watcher {
     let resourceVersion = from;
     const base = this.#cfg.watchTimeoutSeconds ?? 300;
     this.#reader.http.observe("GET", collectionPath(this.#cfg.resource, this.#cfg.namespace), true);
-    this.#stream = openWatch(
+    this.#stream = this.#openWatch(
       this.#kc,
       collectionPath(this.#cfg.resource, this.#cfg.namespace),
       { resourceVersion, labelSelector: this.#cfg.labelSelector, timeoutSeconds: Math.round(base * (1 + Math.random())) },
-      (e) => {
+      (e: WatchEvent) => {
         const rv = e.object.metadata?.resourceVersion;
         if (rv) resourceVersion = rv;
         if (e.type === "BOOKMARK") return;

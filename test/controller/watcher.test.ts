@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { FakeClock } from "../../src/controller/clock.js";
+import { Watcher, type WatcherEvent } from "../../src/controller/watcher.js";
+import type { Reader } from "../../src/kube/client.js";
+import { KubeApiError } from "../../src/kube/errors.js";
+import type { KubeHttp } from "../../src/kube/http.js";
+import type { KubeObject } from "../../src/kube/object.js";
+import { Resources } from "../../src/kube/resources.js";
+import type { WatchEvent, WatchStream } from "../../src/kube/watch.js";
+
+const svc = (name: string, rv: string): KubeObject => ({ apiVersion: "v1", kind: "Service", metadata: { name, namespace: "ns", resourceVersion: rv } });
+
+/** A scripted API server: each list returns the next page set, each watch plays the next script. */
+function fakeServer(lists: { items: KubeObject[]; resourceVersion: string }[], watches: ((emit: (e: WatchEvent) => void) => Error | null)[]) {
+  const calls: string[] = [];
+  const reader = {
+    http: { observe: () => undefined } as unknown as KubeHttp,
+    listPage: async () => {
+      calls.push("list");
+      const page = lists.shift();
+      if (!page) throw new Error("no more lists scripted");
+      return page;
+    },
+    get: async () => undefined,
+  } as unknown as Reader;
+  let watcher: Watcher | undefined;
+  const openWatch = (_kc: KubeConfig, _path: string, params: { resourceVersion: string }, onEvent: (e: WatchEvent) => void): WatchStream => {
+    calls.push(`watch@${params.resourceVersion}`);
+    const script = watches.shift();
+    if (!script) {
+      watcher?.stop();
+      return { done: Promise.resolve(null), abort: () => undefined };
+    }
+    return { done: Promise.resolve(script(onEvent)), abort: () => undefined };
+  };
+  return { calls, reader, openWatch, bind: (w: Watcher) => (watcher = w) };
+}
+
+describe("Watcher", () => {
+  it("lists, resumes from the last bookmark, and relists from scratch on 410 Gone", async () => {
+    const server = fakeServer(
+      [
+        { items: [svc("a", "10")], resourceVersion: "10" },
+        { items: [svc("b", "30")], resourceVersion: "30" },
+      ],
+      [
+        (emit) => {
+          emit({ type: "ADDED", object: svc("c", "11") });
+          emit({ type: "BOOKMARK", object: svc("", "15") });
+          return null; // the server ended the watch (timeout): resume
+        },
+        () => new KubeApiError(410, "Expired", "too old resource version: 15", "WATCH"),
+      ],
+    );
+    const events: WatcherEvent[] = [];
+    const errors: unknown[] = [];
+    const watcher = new Watcher(
+      { resource: Resources.service, namespace: "ns" },
+      {
+        reader: server.reader,
+        kubeConfig: {} as KubeConfig,
+        clock: new FakeClock(),
+        emit: (e) => events.push(e),
+        onError: (err) => errors.push(err),
+        openWatch: server.openWatch,
+      },
+    );
+    server.bind(watcher);
+    await watcher.run();
+    expect(server.calls).toEqual(["list", "watch@10", "watch@15", "list", "watch@30"]);
+    expect(events.map((e) => (e.type === "listed" ? `listed ${e.items.map((i) => i.metadata.name).join(",")}` : `${e.type} ${e.object.metadata.name}`))).toEqual([
+      "listed a",
+      "applied c",
+      "listed b",
+    ]);
+    expect(errors).toEqual([]); // 410 is part of the protocol, not an error to report
+  });
+
+  it("backs off and resumes (without relisting) after a failed watch", async () => {
+    const clock = new FakeClock();
+    const server = fakeServer([{ items: [], resourceVersion: "5" }], [() => new Error("connection refused")]);
+    const errors: unknown[] = [];
+    const watcher = new Watcher(
+      { resource: Resources.service },
+      { reader: server.reader, kubeConfig: {} as KubeConfig, clock, emit: () => undefined, onError: (err) => errors.push(err), openWatch: server.openWatch },
+    );
+    server.bind(watcher);
+    const running = watcher.run();
+    await new Promise((r) => setImmediate(r));
+    expect(errors).toHaveLength(1);
+    expect(clock.pendingTimers).toBe(1); // waiting 200 ms before retrying
+    clock.advance(200);
+    await running;
+    expect(server.calls).toEqual(["list", "watch@5", "watch@5"]);
+  });
+});
