@@ -3,7 +3,7 @@
  * one call stops them all: at the end of a run, on error, and on SIGINT/SIGTERM or process exit.
  */
 import { type ChildProcess, execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { setPriority } from "node:os";
 
 const running = new Set<ChildProcess>();
@@ -18,48 +18,46 @@ export function track(child: ChildProcess): ChildProcess {
 }
 
 /**
- * How the testbed's processes are scheduled. The machine is shared (builds, other test suites) and
- * the kernel groups processes per session (autogroup), so a nice value alone does not keep a busy
- * neighbour from delaying our timers by tens of milliseconds; that delay would show up as latency the
- * balancers did not cause, and would stretch the timer-based service times. So the testbed asks for
- * SCHED_FIFO priority 10 (`chrt`), falling back to nice -10, then to nothing. Our processes need well
- * under one core in all (the CPU columns show it), every run is bounded in time, and the kernel's RT
- * throttling keeps 5 % of each CPU for everything else.
+ * How the testbed's processes are scheduled. The machine is shared (builds, other test suites), and
+ * the kernel schedules per session first (autogroup): a nice value alone only ranks processes within
+ * their own session, so a busy neighbour session still delays our timers by tens of milliseconds; that
+ * delay would show up as latency the balancers did not cause, and stretch the timer-based service
+ * times. So the runner sets nice -10 on itself and on its session's autogroup
+ * (`/proc/self/autogroup`); children inherit both. Both need root; without it the run is `normal`.
+ * SCHED_FIFO (chrt) was tried and dropped: Node's threads spin-wait on each other, and under FIFO one
+ * run stalled for minutes until RT throttling let the other threads in.
  */
-export type Priority = "realtime" | "nice" | "normal";
+export type Priority = "nice+autogroup" | "nice" | "normal";
 
-const RT_PRIORITY = "10";
 const NICE = -10;
+const AUTOGROUP = "/proc/self/autogroup";
 
-/** Raises `pid` (and all its threads) as far as allowed; returns what it got. */
-export function raisePriority(pid: number = process.pid, realtime = true): Priority {
-  if (realtime) {
-    try {
-      execFileSync("chrt", ["-a", "-f", "-p", RT_PRIORITY, String(pid)], { stdio: "ignore" });
-      return "realtime";
-    } catch {
-      // no chrt, or no CAP_SYS_NICE: try nice
-    }
-  }
+/** Raises this process and its session's autogroup to nice -10 as far as allowed; returns what it got. */
+export function raisePriority(): Priority {
   try {
-    setPriority(pid, NICE);
-    return "nice";
+    setPriority(0, NICE);
   } catch {
     return "normal";
   }
+  try {
+    writeFileSync(AUTOGROUP, String(NICE));
+    return "nice+autogroup";
+  } catch {
+    return "nice";
+  }
 }
 
-/** Returns `pid` (and all its threads) to normal scheduling, e.g. this process at the end of a sweep. */
-export function restorePriority(pid: number = process.pid): void {
+/** Returns this process and its autogroup to nice 0 (at the end of a sweep). */
+export function restorePriority(): void {
   try {
-    execFileSync("chrt", ["-a", "-o", "-p", "0", String(pid)], { stdio: "ignore" });
+    writeFileSync(AUTOGROUP, "0");
   } catch {
-    // not raised, or not allowed: nothing to undo
+    // not raised, or no autogroup: nothing to undo
   }
   try {
-    setPriority(pid, 0);
+    setPriority(0, 0);
   } catch {
-    // lowering back to 0 needs no privilege when it was raised by us; ignore otherwise
+    // lowering back to 0 needs no privilege when we raised it; ignore otherwise
   }
 }
 

@@ -25,12 +25,12 @@ const program = new Command("lor")
   .option("--scale <factor>", "multiply every duration of the default and claim sweeps", positive("--scale"), 1)
   .option("--only <groups>", "comma-separated group names to run (load, callers, proxies, replicas, hop)")
   .option("--resume", "reuse the results in <out>/lor-<sweep>.partial.json of an interrupted run")
-  .option("--no-realtime", "do not ask for SCHED_FIFO scheduling (only nice -10)")
+  .option("--no-priority", "do not raise the scheduling priority (nice -10 for the process and its autogroup)")
   .option("--out <dir>", "where to write JSON and plots", join("bench", "results"))
   .showHelpAfterError();
 
 program.parse(process.argv);
-const opts = program.opts<{ sweep: string; smoke?: boolean; scale: number; only?: string; out: string; realtime: boolean; resume?: boolean }>();
+const opts = program.opts<{ sweep: string; smoke?: boolean; scale: number; only?: string; out: string; priority: boolean; resume?: boolean }>();
 const sweep = opts.smoke ? "smoke" : opts.sweep;
 function sweepGroups(name: string): Group[] {
   if (name === "default") return defaultSweep(opts.scale);
@@ -63,7 +63,7 @@ const previous = opts.resume ? await readPrevious(partialFile) : [];
 if (opts.resume) console.log(`resuming: ${previous.length} results reused from ${partialFile}`);
 const output = await runSweep(sweep, groups, {
   log: (line) => console.log(line),
-  realtime: opts.realtime,
+  raisePriority: opts.priority,
   previous,
   onProgress: (partial) => writeFile(partialFile, JSON.stringify(partial, null, 2) + "\n"),
 });

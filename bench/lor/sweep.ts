@@ -34,8 +34,8 @@ export interface SweepOutput {
  */
 export interface SweepOptions {
   log?: (line: string) => void;
-  /** Ask for SCHED_FIFO scheduling (default true); false leaves only nice -10. */
-  realtime?: boolean;
+  /** Raise the scheduling priority (default true; see children.ts). */
+  raisePriority?: boolean;
   /** Results of an earlier, interrupted run of the same sweep: scenarios found here are not run again. */
   previous?: readonly ScenarioResult[];
   /** Called after every scenario with everything so far, e.g. to save a partial file. */
@@ -69,7 +69,7 @@ export async function runSweep(sweep: string, groups: readonly Group[], options:
   const log = options.log ?? (() => {});
   const startedAt = new Date().toISOString();
   const haproxy = ensureHaproxy(log);
-  const priority = raisePriority(process.pid, options.realtime ?? true);
+  const priority = options.raisePriority === false ? "normal" : raisePriority();
   const machine: Machine = {
     cpuModel: cpus()[0]?.model ?? "unknown",
     cores: cpus().length,
