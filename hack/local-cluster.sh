@@ -62,7 +62,7 @@ build_unlocked() {
     ldflags+=" -X $pkg.gitVersion=$version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
   done
   echo "local-cluster: building the control plane ($version) into ${bin#"$root"/}" >&2
-  echo "local-cluster: (a first build from an empty Go cache compiles ~2,000 packages: about 15 min on 2 cores)" >&2
+  echo "local-cluster: (a first build from an empty Go cache compiles ~2,000 packages: 10 to 20 min on 2 cores)" >&2
   started=$SECONDS
   # -v names each package as it is compiled: show a count every 100 so the build visibly progresses.
   (cd "$src" && go build -v -ldflags "$ldflags" -o "$bin.tmp" .) 2>&1 |
@@ -93,7 +93,8 @@ case "$cmd" in
       echo "local-cluster: no cluster in $state" >&2
       exit 0
     fi
-    build
+    # Any build can stop a cluster: do not rebuild only to tear down.
+    [[ -x "$bin" ]] || build
     run down "$@"
     ;;
   build) build ;;
