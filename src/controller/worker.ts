@@ -40,6 +40,9 @@ export async function runWorkers(
       } catch (err) {
         metrics.reconcileErrors.inc({ controller });
         metrics.reconcileTotal.inc({ controller, result: "error" });
+        // JavaScript has no panics; a programming error (a TypeError, or a thrown non-Error) is the closest
+        // thing, and is counted as one so that dashboards built for controller-runtime show it.
+        if (isProgrammingError(err)) metrics.reconcilePanics.inc({ controller });
         if (err instanceof TerminalError) {
           metrics.terminalErrors.inc({ controller });
           queue.forget(key);
@@ -88,4 +91,10 @@ function handleOutcome(
       log.debug({ reason: outcome.reason, afterMs: outcome.ms }, "requeue after");
       return;
   }
+}
+
+function isProgrammingError(err: unknown): boolean {
+  let e: unknown = err;
+  while (e instanceof Error && e.cause !== undefined) e = e.cause; // stage() wraps the original as its cause
+  return !(e instanceof Error) || e instanceof TypeError || e instanceof ReferenceError || e instanceof RangeError;
 }

@@ -36,7 +36,7 @@ export function useOperator(prefix: string, extraArgs: string[] = [], startNow =
         `/apis/msvcbench.io/v1alpha1/namespaces/${h.ns}/proxyservices`,
       );
       for (const ps of list.items) await remove("msvcbench.io/v1alpha1", "ProxyService", h.ns, ps.metadata.name);
-      if (h.operator && h.operator.child.exitCode === null) {
+      if (h.operator && h.operator.child.exitCode === null && h.operator.child.signalCode === null) {
         await waitFor(
           async () =>
             (await admin.request<{ items: unknown[] }>("GET", `/apis/msvcbench.io/v1alpha1/namespaces/${h.ns}/proxyservices`)).items.length === 0,
