@@ -20,6 +20,12 @@ export interface PlannedApply {
    * Without force either apply would fail with a conflict.
    */
   readonly force: boolean;
+  /**
+   * When it may be applied: every apply of a wave can go at once, and a wave starts when the one before it
+   * is done. 0: the ServiceAccount (pods naming a missing one are rejected); 1: the Deployment (the proxies
+   * start while the rest is applied); 2: everything else; 3: the takeover, last and only with our finalizer on.
+   */
+  readonly wave: 0 | 1 | 2 | 3;
   readonly event: EventInput;
 }
 
@@ -100,6 +106,7 @@ function planApply(proxyService: DefaultedProxyService, observed: Observed, stat
       // the editor the owner of the fields it touched). Repairing that drift means taking those fields back,
       // which server-side apply allows only with force; a new object needs none.
       force: actual !== undefined,
+      wave: o.kind === "ServiceAccount" ? 0 : o.kind === "Deployment" ? 1 : 2,
       event: { type: "Normal", reason, action: "Apply", note: `${verb} ${o.kind} "${o.metadata.name}"` },
     });
   };
@@ -166,6 +173,7 @@ function planApply(proxyService: DefaultedProxyService, observed: Observed, stat
       object: takeover,
       // force only for the user's Service: its selector and ports belong to another field manager.
       force: modified,
+      wave: 3,
       event: {
         type: "Normal",
         reason: modified ? EventReasons.ServiceTakenOver : EventReasons.ServiceCreated,

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { withDefaults } from "../api/defaults.js";
+import type { EventInput } from "../kube/events.js";
 import type { ObjectKey } from "../kube/object.js";
 import type { ReconcileContext } from "./context.js";
 import { addFinalizer, hasFinalizer } from "./finalizer.js";
@@ -21,8 +22,12 @@ export async function reconcile(key: ObjectKey, ctx: ReconcileContext, log: Logg
     return Outcome.done(); // owner references let the garbage collector remove the children
   }
   if (proxyService.metadata.deletionTimestamp) return finalize(proxyService, ctx, log);
-  // The finalizer goes on before anything is changed, so a deletion always waits for the restore.
-  if (!hasFinalizer(proxyService)) await stage("add finalizer", () => addFinalizer(ctx.client, proxyService));
+  // Our finalizer must be on before the takeover, so that a deletion always waits for the restore. The owned
+  // objects need none (their ownerReferences let the garbage collector remove them), so it goes on meanwhile.
+  const finalizer = hasFinalizer(proxyService)
+    ? Promise.resolve()
+    : stage("add finalizer", () => addFinalizer(ctx.client, proxyService));
+  finalizer.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
 
   const observed = observe(proxyService, ctx.caches, ctx.reverts.count(key, ctx.clock.now()));
   const plan = planFor(withDefaults(proxyService), observed);
@@ -30,16 +35,29 @@ export async function reconcile(key: ObjectKey, ctx: ReconcileContext, log: Logg
     await stage(`delete ${obj.kind}`, () => ctx.client.delete(obj));
     log.info({ kind: obj.kind, object: obj.metadata.name }, "deleted object");
   }
-  for (const { object, force, event } of plan.applies) {
-    await stage(`apply ${object.kind} ${object.metadata.name}`, () => ctx.client.apply(object, { force }));
-    log.info({ kind: object.kind, object: object.metadata.name, force }, "applied object");
-    await ctx.events.publish(proxyService, event);
+  // Events are best effort and off the critical path: published together once the writes are done.
+  const events: EventInput[] = [];
+  for (const wave of [0, 1, 2, 3] as const) {
+    if (wave === 3) await finalizer;
+    await Promise.all(
+      plan.applies
+        .filter((a) => a.wave === wave)
+        .map(async ({ object, force, event }) => {
+          await stage(`apply ${object.kind} ${object.metadata.name}`, () => ctx.client.apply(object, { force }));
+          log.info({ kind: object.kind, object: object.metadata.name, force }, "applied object");
+          events.push(event);
+        }),
+    );
   }
+  await finalizer;
   if (plan.revertedBy !== undefined) {
     ctx.reverts.record(key, observed.service?.metadata?.resourceVersion ?? "", ctx.clock.now());
     log.info({ fieldManager: plan.revertedBy }, "takeover reverted by another field manager");
   }
+  // Sent before the status (so `kubectl describe` lists the actions before the condition they led to), awaited after.
+  const published = Promise.all(events.map((e) => ctx.events.publish(proxyService, e)));
   await stage("report status", () => reportStatus(proxyService, plan, ctx));
+  await published;
   return plan.next.kind === "waiting" ? Outcome.waiting(plan.next.reason) : Outcome.done();
 }
 
