@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { EventReasons } from "../api/conditions.js";
 import { withDefaults } from "../api/defaults.js";
 import type { EventInput } from "../kube/events.js";
 import type { ObjectKey } from "../kube/object.js";
@@ -55,10 +56,22 @@ export async function reconcile(key: ObjectKey, ctx: ReconcileContext, log: Logg
     log.info({ fieldManager: plan.revertedBy }, "takeover reverted by another field manager");
   }
   // Sent before the status (so `kubectl describe` lists the actions before the condition they led to), awaited after.
-  const published = Promise.all(events.map((e) => ctx.events.publish(proxyService, e)));
+  const published = Promise.all(summarize(events).map((e) => ctx.events.publish(proxyService, e)));
   await stage("report status", () => reportStatus(proxyService, plan, ctx));
   await published;
   return plan.next.kind === "waiting" ? Outcome.waiting(plan.next.reason) : Outcome.done();
+}
+
+/**
+ * One ObjectApplied event for all the owned objects a pass created or updated ("created ServiceAccount
+ * "ps-s0"; created Deployment "ps-s0"; ..."), the others as they are: the story stays complete in
+ * `kubectl describe`, at one request instead of eight when a ProxyService is created.
+ */
+function summarize(events: readonly EventInput[]): EventInput[] {
+  const applied = events.filter((e) => e.reason === EventReasons.ObjectApplied);
+  const others = events.filter((e) => e.reason !== EventReasons.ObjectApplied);
+  const first = applied[0];
+  return first === undefined ? others : [{ ...first, note: applied.map((e) => e.note).join("; ") }, ...others];
 }
 
 /** Runs one step, re-throwing its failure with the step's name and the original as `cause`. */
