@@ -202,6 +202,8 @@ func runDown(stateDir string, args []string) error {
 	if err := stopComponents(st, names, syscall.SIGTERM, *grace); err != nil {
 		return err
 	}
+	p := st.Ports
+	waitPortsClosed([]int{p.Etcd, p.EtcdPeer, p.APIServer, p.ControllerManager, p.Scheduler}, 5*time.Second)
 	// The binary (bin/) stays so that the next `up` need not rebuild it.
 	entries, err := os.ReadDir(st.Dir)
 	if err != nil {

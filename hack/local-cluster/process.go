@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -76,8 +77,10 @@ func isComponentProcess(pid int, st *state, name string) bool {
 	return len(argv) == len(want)+1 && slicesEqual(argv[1:], want)
 }
 
-// alive reports whether pid exists and is not a zombie (a component whose parent, not us, has
-// not reaped it yet is dead for our purposes).
+// alive reports whether pid exists and is not a finished zombie (a component whose parent, not
+// us, has not reaped it yet is dead for our purposes). While a multi-threaded process exits, its
+// main thread can be a zombie before the other threads are gone and its sockets closed, so a
+// zombie counts as dead only once it has no other thread.
 func alive(pid int) bool {
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
@@ -88,7 +91,31 @@ func alive(pid int) bool {
 	if i < 0 || i+2 >= len(stat) {
 		return false
 	}
-	return stat[i+2] != 'Z' && stat[i+2] != 'X'
+	if stat[i+2] != 'Z' && stat[i+2] != 'X' {
+		return true
+	}
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	return err == nil && len(tasks) > 1
+}
+
+// waitPortsClosed waits until nothing accepts connections on the ports any more, and says so
+// when something still does after timeout (then it is not ours: our processes are gone).
+func waitPortsClosed(ports []int, timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	for _, port := range ports {
+		for {
+			conn, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
+			if err != nil {
+				break
+			}
+			conn.Close()
+			if time.Now().After(deadline) {
+				progress(fmt.Sprintf("port %d still accepts connections, though every component has exited", port))
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
 }
 
 func slicesEqual(a, b []string) bool {

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import * as k8s from "@kubernetes/client-node";
@@ -102,12 +102,15 @@ export class PrivateCluster {
   }
 }
 
-/** Whether a process with this pid exists and is not a zombie. */
+/**
+ * Whether a process with this pid exists and is not a finished zombie (an exiting process's main
+ * thread can be a zombie while its other threads still hold its sockets).
+ */
 export function isAlive(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    return state !== "Z" && state !== "X";
+    return (state !== "Z" && state !== "X") || readdirSync(`/proc/${pid}/task`).length > 1;
   } catch {
     return false;
   }
