@@ -84,8 +84,17 @@ run() { exec "$bin" -state-dir "$state" "$@"; }
 cmd="${1:-help}"
 [[ $# -gt 0 ]] && shift
 case "$cmd" in
-  up | status | restart | kubectl | kubeconfig)
+  up | restart)
     build
+    run "$cmd" "$@"
+    ;;
+  status | kubectl | kubeconfig)
+    if [[ ! -f "$state/cluster.json" ]]; then
+      echo "local-cluster: down (no cluster in $state)" >&2
+      exit 1
+    fi
+    # The cluster's own binary answers; a source change is built by the next up or restart.
+    [[ -x "$bin" ]] || build
     run "$cmd" "$@"
     ;;
   down)
