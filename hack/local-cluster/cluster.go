@@ -53,6 +53,11 @@ func runUp(stateDir string, args []string) error {
 	if err := ensurePKI(st); err != nil {
 		return fmt.Errorf("certificates: %w", err)
 	}
+	if noneRunning(st) {
+		if err := repickPortsIfTaken(st); err != nil {
+			return err
+		}
+	}
 	if err := copyFile(st.path("pki", "admin.kubeconfig"), adminKubeconfig(st)); err != nil {
 		return err
 	}
@@ -139,6 +144,15 @@ func waitFor(ctx context.Context, what string, check func() error) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+func noneRunning(st *state) bool {
+	for _, c := range components {
+		if _, ok := runningPid(st, c.name); ok {
+			return false
+		}
+	}
+	return true
 }
 
 func allRunning(st *state) bool {

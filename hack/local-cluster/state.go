@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
@@ -82,24 +83,77 @@ func loadOrCreateState(dir string, nodes int) (*state, error) {
 	for i := 1; i <= nodes; i++ {
 		st.Nodes = append(st.Nodes, fmt.Sprintf("local-node-%d", i))
 	}
-	data, err := json.MarshalIndent(st, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	return st, os.WriteFile(st.path(stateFile), append(data, '\n'), 0o644)
+	return st, saveState(st)
 }
 
-// freePorts asks the kernel for n distinct free ports on 127.0.0.1, holding all of them open
-// until every one is known so that none is handed out twice.
+// Ports are picked below Linux's default ephemeral range (32768-60999), so that no outgoing
+// connection of any process can be holding one when a component restarts and binds it again.
+const (
+	minPort = 20000
+	maxPort = 32000
+)
+
+// freePorts returns n distinct ports in [minPort, maxPort) that can be bound on 127.0.0.1 now,
+// holding all of them open until every one is known so that none is picked twice.
 func freePorts(n int) ([]int, error) {
 	var out []int
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+	for tries := 0; len(out) < n; tries++ {
+		if tries > 1000 {
+			return nil, fmt.Errorf("no %d free ports in %d-%d on 127.0.0.1", n, minPort, maxPort)
+		}
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", minPort+rand.IntN(maxPort-minPort)))
 		if err != nil {
-			return nil, err
+			continue
 		}
 		defer l.Close()
 		out = append(out, l.Addr().(*net.TCPAddr).Port)
 	}
 	return out, nil
+}
+
+// canBind reports whether a port can be bound on 127.0.0.1 now.
+func canBind(port int) bool {
+	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		return false
+	}
+	l.Close()
+	return true
+}
+
+// repickPortsIfTaken is for an `up` on a stopped cluster (say, after a reboot): if another
+// process now holds one of the recorded ports, it records new ones and rewrites the kubeconfigs.
+// Certificates name no port, so they stay valid.
+func repickPortsIfTaken(st *state) error {
+	p := st.Ports
+	taken := false
+	for _, port := range []int{p.Etcd, p.EtcdPeer, p.APIServer, p.ControllerManager, p.Scheduler} {
+		taken = taken || !canBind(port)
+	}
+	if !taken {
+		return nil
+	}
+	free, err := freePorts(5)
+	if err != nil {
+		return err
+	}
+	st.Ports = ports{free[0], free[1], free[2], free[3], free[4]}
+	progress(fmt.Sprintf("a recorded port is taken by another process; moving to ports %v", free))
+	if err := saveState(st); err != nil {
+		return err
+	}
+	for _, id := range clientIdentities(st.Nodes) {
+		if err := writeKubeconfig(st, st.path("pki", id.file+".kubeconfig"), id.file); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func saveState(st *state) error {
+	data, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(st.path(stateFile), append(data, '\n'), 0o644)
 }
