@@ -62,14 +62,17 @@ build_unlocked() {
     ldflags+=" -X $pkg.gitVersion=$version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
   done
   echo "local-cluster: building the control plane ($version) into ${bin#"$root"/}" >&2
-  echo "local-cluster: (a first build from an empty Go cache compiles ~2,000 packages: 10 to 20 min on 2 cores)" >&2
+  local total
+  total="$(cd "$src" && go list -deps . 2>/dev/null | wc -l)" || true
+  [[ "$total" -gt 0 ]] 2>/dev/null || total="~2700"
+  echo "local-cluster: (a first build from an empty Go cache compiles $total packages: 10 to 20 min on 2 cores)" >&2
   started=$SECONDS
   # -v names each package as it is compiled: show a count every 100 so the build visibly progresses.
   (cd "$src" && go build -v -ldflags "$ldflags" -o "$bin.tmp" .) 2>&1 |
-    awk -v start="$started" '
+    awk -v total="$total" '
       /^(#|go: |[^ ]+\.go:)/ || / error/ { print; fflush(); next }
-      { n++; if (n % 100 == 0) { printf "local-cluster: compiled %d packages (%s)\n", n, $0; fflush() } }
-      END { if (n) printf "local-cluster: compiled %d packages\n", n }' >&2
+      { n++; if (n % 100 == 0) { printf "local-cluster: compiled %d of at most %d packages (%s)\n", n, total, $0; fflush() } }
+      END { if (n) printf "local-cluster: compiled %d packages, linking done\n", n }' >&2
   if [[ ${PIPESTATUS[0]} -ne 0 || ! -x "$bin.tmp" ]]; then
     echo "local-cluster: build failed" >&2
     exit 1
