@@ -132,15 +132,7 @@ export async function waitReason(ns: string, name: string, reason: string, timeo
 
 /** Installs the CRD and the shipped ClusterRole (idempotent), as `kubectl apply -f kubernetes/` would. */
 export async function installCrdAndRole(): Promise<void> {
-  for (const obj of readYaml("kubernetes/crd.yaml")) {
-    await apply(obj).catch(async (err: unknown) => {
-      // TEMPORARY, until the generated CRD is fixed (reported to the API owner): an API server rejects an
-      // object `default: {}` whose CEL rules read fields the empty default lacks. Install it without those.
-      if (!String(err).includes(".default")) throw err;
-      console.warn(`kubernetes/crd.yaml rejected (${String(err).slice(0, 200)}); installing it without object defaults under CEL rules`);
-      await apply(withoutCelObjectDefaults(obj) as KubeObject);
-    });
-  }
+  for (const obj of readYaml("kubernetes/crd.yaml")) await apply(obj);
   await waitFor(async () => {
     const crd = await get<{ status?: { conditions?: { type: string; status: string }[] } }>(
       "apiextensions.k8s.io/v1",
@@ -332,13 +324,4 @@ export async function watchReadyEndpoints(namespace: string, service: string): P
     () => undefined,
   );
   return { min: () => min, current: total, stop: () => controller.abort() };
-}
-
-function withoutCelObjectDefaults(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(withoutCelObjectDefaults);
-  if (typeof node !== "object" || node === null) return node;
-  const o = { ...(node as Record<string, unknown>) };
-  if (o["x-kubernetes-validations"] !== undefined && typeof o.default === "object") delete o.default;
-  for (const k of Object.keys(o)) o[k] = withoutCelObjectDefaults(o[k]);
-  return o;
 }
