@@ -2,22 +2,26 @@
  * Where, in the model, do the published ratios appear? Runs the simulator (src/sim, HAProxy's draws
  * with replacement, exponential service) over callers, replicas and load beyond what the 2-core
  * testbed hosts, and prints the ratios sidecar LR(2) / ProxyService LR(2) and random / ProxyService
- * for the mean and p95 as a markdown table. Usage: `npx tsx bench/lor/claim-range.ts`.
+ * for the mean and p95 as a markdown table. Usage: `npx tsx bench/lor/claim-range.ts [exp|lognormal:cv]`.
  */
 import { DEFAULT_CONFIG, type SimConfig } from "../../src/sim/config.js";
+import type { ServiceSpec } from "../../src/sim/distributions.js";
 import { simulate } from "../../src/sim/simulate.js";
+import { parseService } from "./random.js";
 import { PUBLISHED } from "./tables.js";
 
 const REQUESTS = 1_000_000;
+const SERVICE_TEXT = process.argv[2] ?? "exp";
+const SERVICE: ServiceSpec = parseService(SERVICE_TEXT);
 
 function run(overrides: Partial<SimConfig>): { mean: number; p95: number } {
-  const r = simulate({ ...DEFAULT_CONFIG, draws: "with-replacement", requests: REQUESTS, seed: 1, ...overrides });
+  const r = simulate({ ...DEFAULT_CONFIG, draws: "with-replacement", requests: REQUESTS, seed: 1, service: SERVICE, ...overrides });
   return { mean: r.mean, p95: r.p95 };
 }
 
 const x = (v: number): string => `${v.toFixed(2)}x`;
 const p = PUBLISHED;
-console.log(`Simulator, ${REQUESTS.toLocaleString("en")} requests per configuration, exponential service, LR(2) draws with replacement.\n`);
+console.log(`Simulator, ${REQUESTS.toLocaleString("en")} requests per configuration, service ${SERVICE_TEXT}, LR(2) draws with replacement.\n`);
 console.log("| rho | callers | replicas | ProxyService mean (x S) | sidecar / PS, mean | sidecar / PS, p95 | random / PS, mean | random / PS, p95 |");
 console.log("|--:|--:|--:|--:|--:|--:|--:|--:|");
 console.log(`| published | | | | **${x(p.sidecar.mean / p.proxy.mean)}** | **${x(p.sidecar.p95 / p.proxy.p95)}** | **${x(p.random.mean / p.proxy.mean)}** | **${x(p.random.p95 / p.proxy.p95)}** |`);

@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writePlot } from "../../src/cli/plot-files.js";
+import { parseService } from "./random.js";
 import { formatTable, plotSpecs, TABLE_LEGEND } from "./report.js";
 import type { ScenarioResult } from "./scenario.js";
 import { runSweep, type SweepOutput } from "./sweep.js";
@@ -23,6 +24,7 @@ const program = new Command("lor")
   .option("--sweep <name>", "default | claim | smoke", "default")
   .option("--smoke", "same as --sweep smoke")
   .option("--scale <factor>", "multiply every duration of the default and claim sweeps", positive("--scale"), 1)
+  .option("--service <dist>", "service-time distribution of the claim sweep: exp, det, lognormal[:cv]", "exp")
   .option("--only <groups>", "comma-separated group names to run (load, callers, proxies, replicas, hop)")
   .option("--resume", "reuse the results in <out>/lor-<sweep>.partial.json of an interrupted run")
   .option("--no-priority", "do not raise the scheduling priority (nice -10 for the process and its autogroup)")
@@ -30,12 +32,12 @@ const program = new Command("lor")
   .showHelpAfterError();
 
 program.parse(process.argv);
-const opts = program.opts<{ sweep: string; smoke?: boolean; scale: number; only?: string; out: string; priority: boolean; resume?: boolean }>();
+const opts = program.opts<{ sweep: string; smoke?: boolean; scale: number; only?: string; out: string; priority: boolean; resume?: boolean; service: string }>();
 const sweep = opts.smoke ? "smoke" : opts.sweep;
 function sweepGroups(name: string): Group[] {
   if (name === "default") return defaultSweep(opts.scale);
   if (name === "smoke") return smokeSweep();
-  if (name === "claim") return claimSweep(opts.scale);
+  if (name === "claim") return claimSweep(opts.scale, opts.service);
   return program.error(`--sweep: unknown sweep "${name}"; use default, claim or smoke`);
 }
 let groups = sweepGroups(sweep);
@@ -57,7 +59,14 @@ const total = groups.reduce((n, g) => n + g.scenarios.length, 0);
 console.log(`lor: sweep "${sweep}", ${groups.length} groups, ${total} configurations`);
 
 await mkdir(opts.out, { recursive: true });
-const suffix = opts.only === undefined ? "" : `-${opts.only.replaceAll(",", "-")}`;
+try {
+  parseService(opts.service);
+} catch (err) {
+  program.error(err instanceof Error ? err.message : String(err));
+}
+if (opts.service !== "exp" && sweep !== "claim") program.error("--service: only the claim sweep takes another distribution");
+const suffix =
+  (opts.only === undefined ? "" : `-${opts.only.replaceAll(",", "-")}`) + (opts.service === "exp" ? "" : `-${opts.service.replace(":", "-")}`);
 const partialFile = join(opts.out, `lor-${sweep}${suffix}.partial.json`);
 const previous = opts.resume ? await readPrevious(partialFile) : [];
 if (opts.resume) console.log(`resuming: ${previous.length} results reused from ${partialFile}`);

@@ -91,14 +91,15 @@ export function defaultSweep(scale = 1): Group[] {
 /**
  * The `claim` sweep: the published comparison at the largest size this machine hosts comfortably
  * (100 callers, 20 replicas, rho 0.9, about 900 req/s), with 30 s of load per configuration because
- * the random baseline's queues relax slowly at rho 0.9. About 2 minutes.
+ * the random baseline's queues relax slowly at rho 0.9. About 2.5 minutes. `service` is the
+ * service-time distribution (`exp`, `det`, `lognormal[:cv]`).
  */
-export function claimSweep(scale = 1): Group[] {
-  const base = { ...BASE, callers: 100, replicas: 20, rho: 0.9 };
+export function claimSweep(scale = 1, service = "exp"): Group[] {
+  const base = { ...BASE, callers: 100, replicas: 20, rho: 0.9, service };
   return [
     {
       name: "claim",
-      title: "Published comparison at 100 callers, 20 replicas, rho 0.9",
+      title: `Published comparison at 100 callers, 20 replicas, rho 0.9, ${service} service 20 ms`,
       axis: "none",
       scenarios: ([["proxy", "random"], ["sidecar", "lr2"], ["proxy", "lr2"], ["proxy", "leastconn"]] as const).map(([mode, policy]) =>
         sized({ ...base, mode, policy }, 30 * scale),
