@@ -29,6 +29,20 @@ import {
 // Acceptance 1, 9, 4, 5 and 3 of issue 4, in the order a user lives them, on one ProxyService:
 // the published example unchanged, render = apply, updates and a quiet no-op, drift repair, deletion.
 
+interface Event extends KubeObject {
+  reason: string;
+  reportingController: string;
+  reportingInstance: string;
+}
+
+/** The events.k8s.io Events about ps-s0. */
+async function psEvents(ns: string): Promise<Event[]> {
+  const list = await admin.request<{ items: Event[] }>("GET", `/apis/events.k8s.io/v1/namespaces/${ns}/events`, {
+    query: { fieldSelector: "regarding.kind=ProxyService,regarding.name=ps-s0" },
+  });
+  return list.items;
+}
+
 interface Service extends KubeObject {
   spec: { clusterIP?: string; selector?: Record<string, string>; ports?: Record<string, unknown>[] };
 }
@@ -219,6 +233,16 @@ describe("the published example (ps-s0 in front of sn0)", () => {
     }, { description: "the Deployment edit reverted" });
   });
 
+  it("tells the story in events on the ProxyService, naming the reporting controller", async () => {
+    const reasons = await waitFor(async () => {
+      const found = new Set((await psEvents(h.ns)).map((e) => e.reason));
+      return ["ObjectApplied", "TargetServiceCreated", "ServiceTakenOver", "Ready"].every((r) => found.has(r)) ? found : undefined;
+    }, { description: "the takeover's events" });
+    expect(reasons.has("ProxyNotAvailable")).toBe(true);
+    const events = await psEvents(h.ns);
+    expect(events.every((e) => e.reportingController === "msvcbench.io/proxy-service-operator" && e.reportingInstance !== "")).toBe(true);
+  });
+
   it("restores sn0's selector and ports exactly when the ProxyService is deleted, and removes everything else", async () => {
     const { ns } = h;
     await remove("msvcbench.io/v1alpha1", "ProxyService", ns, "ps-s0");
@@ -233,5 +257,6 @@ describe("the published example (ps-s0 in front of sn0)", () => {
       return true;
     }, { timeout: 30_000, description: "every owned object gone" });
     await waitFor(async () => (await readyAddresses(ns, "sn0")).length === 10, { description: "sn0 reaches the app pods again" });
+    expect((await psEvents(ns)).map((e) => e.reason)).toContain("ServiceRestored");
   });
 });
