@@ -27,7 +27,7 @@ source_hash() {
   (
     cd "$src"
     go version
-    find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' -o -name '*.yaml' \) -not -path './bin/*' |
+    find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' -o -name '*.yaml' \) -not -name '*_test.go' -not -path './bin/*' |
       LC_ALL=C sort | xargs sha256sum
   ) | sha256sum | cut -c1-16
 }
