@@ -32,7 +32,8 @@ export interface HaproxyLayout {
 /** Equal weight for every server; high enough that the consistent-hash ring shares are even. */
 export const SERVER_WEIGHT = 100;
 
-const BALANCE_LINE: Record<Balance, string> = {
+/** The configuration line of each algorithm. */
+export const BALANCE_LINE: Record<Balance, string> = {
   random1: "balance random(1)",
   random2: "balance random(2)",
   leastconn: "balance leastconn",

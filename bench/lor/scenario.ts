@@ -1,7 +1,7 @@
 /** One testbed configuration: what it is, how to run it, and what it measured. */
 import { type RunningBackends, freePorts, startBackends } from "./backends.js";
 import { processCpuSeconds } from "./children.js";
-import type { Balance, BalancerSection } from "./haproxy-config.js";
+import { type Balance, BALANCE_LINE, type BalancerSection } from "./haproxy-config.js";
 import { type RunningHaproxy, startHaproxy } from "./haproxy.js";
 import { runLoad } from "./load.js";
 import { summarize } from "./summary.js";
@@ -132,7 +132,7 @@ export async function runScenario(s: Scenario): Promise<ScenarioResult> {
     return {
       scenario: s,
       label: scenarioLabel(s),
-      balance: s.mode === "direct" ? "none" : `balance ${BALANCE[s.policy].replace("random1", "random(1)").replace("random2", "random(2)")}`,
+      balance: s.mode === "direct" ? "none" : BALANCE_LINE[BALANCE[s.policy]],
       offeredRate,
       throughput: load.throughput,
       meanMs: latency.mean,

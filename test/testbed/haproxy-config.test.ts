@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { renderHaproxyConfig, SERVER_WEIGHT } from "../../bench/lor/haproxy-config.js";
+import { parseService } from "../../bench/lor/random.js";
+import { summarize } from "../../bench/lor/summary.js";
+
+describe("testbed HAProxy configuration", () => {
+  const config = renderHaproxyConfig({
+    sections: [
+      { name: "a", port: 4001, balance: "random1" },
+      { name: "b", port: 4002, balance: "random2" },
+      { name: "c", port: 4003, balance: "leastconn" },
+    ],
+    servers: [5001, 5002],
+  });
+
+  it("spells out the number of draws, since a bare `balance random` means random(2)", () => {
+    expect(config).toContain("balance random(1)");
+    expect(config).toContain("balance random(2)");
+    expect(config).toContain("balance leastconn");
+    expect(config).not.toMatch(/balance random\s*$/m);
+  });
+
+  it("gives every server in every section the same higher weight and no maxconn, so HAProxy never queues", () => {
+    const servers = config.split("\n").filter((line) => line.trim().startsWith("server "));
+    expect(servers).toHaveLength(6);
+    for (const line of servers) {
+      expect(line).toContain(`weight ${SERVER_WEIGHT}`);
+      expect(line).not.toContain("maxconn");
+    }
+  });
+
+  it("binds each frontend to loopback only", () => {
+    const binds = config.split("\n").filter((line) => line.trim().startsWith("bind "));
+    expect(binds).toEqual(["  bind 127.0.0.1:4001", "  bind 127.0.0.1:4002", "  bind 127.0.0.1:4003"]);
+  });
+});
+
+describe("testbed helpers", () => {
+  it("summarizes with nearest-rank percentiles", () => {
+    const s = summarize(Float64Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(s).toEqual({ mean: 50.5, p50: 50, p95: 95, p99: 99 });
+  });
+
+  it("parses the simulator's service-time spelling and names the flag on errors", () => {
+    expect(parseService("lognormal:2")).toEqual({ kind: "lognormal", cv: 2 });
+    expect(parseService("exp")).toEqual({ kind: "exp" });
+    expect(() => parseService("gamma")).toThrow(/--service/);
+  });
+});
