@@ -19,8 +19,12 @@ export function ensureHaproxy(log: (line: string) => void = () => {}): string {
       execFileSync("apt-get", ["install", "-y", "haproxy"], { stdio: "ignore", env });
     } catch {
       // A fresh machine may have empty package lists.
-      execFileSync("apt-get", ["update"], { stdio: "ignore", env });
-      execFileSync("apt-get", ["install", "-y", "haproxy"], { stdio: "ignore", env });
+      try {
+        execFileSync("apt-get", ["update"], { stdio: "ignore", env });
+        execFileSync("apt-get", ["install", "-y", "haproxy"], { stdio: "ignore", env });
+      } catch (err) {
+        throw new Error("Testbed Error: haproxy is not on PATH and `apt-get install -y haproxy` failed (it needs root and Debian's package lists)", { cause: err });
+      }
     }
   }
   return haproxyVersion();
