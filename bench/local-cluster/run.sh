@@ -6,7 +6,9 @@
 #     wall time, the largest single process's peak RSS (/usr/bin/time -v) and the peak of all build processes summed
 #
 # Usage: bench/local-cluster/run.sh [-runs N] [-idle SECONDS] [-skip-cold-build]
-# Leaves a ready cluster up at the end. The cold build keeps both cores busy for a quarter of an hour.
+# It runs a cluster of its own in a temporary state directory (or $LOCAL_CLUSTER_STATE_DIR), with the
+# shared cluster's binary, so it never disturbs the shared cluster; that one is removed at the end.
+# The cold build keeps both cores busy for 10 to 20 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="$PWD"
@@ -22,7 +24,10 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 lc="$root/hack/local-cluster.sh"
-state="${LOCAL_CLUSTER_STATE_DIR:-$root/.local-cluster}"
+export LOCAL_CLUSTER_BIN_DIR="${LOCAL_CLUSTER_BIN_DIR:-$root/.local-cluster/bin}"
+export LOCAL_CLUSTER_STATE_DIR="${LOCAL_CLUSTER_STATE_DIR:-$(mktemp -d /tmp/local-cluster-bench.XXXXXX)}"
+state="$LOCAL_CLUSTER_STATE_DIR"
+trap '"$lc" down >/dev/null 2>&1 || true; rm -rf "$state"' EXIT
 out="$root/bench/results/local-cluster.json"
 mkdir -p "$(dirname "$out")"
 
