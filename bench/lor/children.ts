@@ -3,10 +3,11 @@
  * one call stops them all: at the end of a run, on error, and on SIGINT/SIGTERM or process exit.
  */
 import { type ChildProcess, execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { setPriority } from "node:os";
 
 const running = new Set<ChildProcess>();
+const scratchDirs = new Set<string>();
 let hooksInstalled = false;
 
 /** Registers `child` to be killed by {@link stopAllChildren} and by the exit/signal hooks. */
@@ -61,6 +62,13 @@ export function restorePriority(): void {
   }
 }
 
+/** Registers a scratch directory to be removed if the process exits before its owner removes it. */
+export function trackDir(dir: string): () => void {
+  installHooks();
+  scratchDirs.add(dir);
+  return () => scratchDirs.delete(dir);
+}
+
 /** Stops one child: SIGTERM, then SIGKILL if it has not exited within `graceMs`. Resolves when it is gone. */
 export async function stopChild(child: ChildProcess, graceMs = 2_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
@@ -78,6 +86,7 @@ export async function stopAllChildren(): Promise<void> {
 
 function killAllNow(): void {
   for (const child of running) child.kill("SIGKILL");
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
 }
 
 function installHooks(): void {

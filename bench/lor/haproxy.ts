@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { stopChild, track } from "./children.js";
+import { stopChild, track, trackDir } from "./children.js";
 import { type HaproxyLayout, renderHaproxyConfig } from "./haproxy-config.js";
 
 /**
@@ -54,6 +54,7 @@ export interface RunningHaproxy {
 /** Starts HAProxy in the foreground on `layout` and resolves once every frontend accepts connections. */
 export async function startHaproxy(layout: HaproxyLayout): Promise<RunningHaproxy> {
   const dir = await mkdtemp(join(tmpdir(), "lor-haproxy-"));
+  const untrackDir = trackDir(dir);
   const config = renderHaproxyConfig(layout);
   const file = join(dir, "haproxy.cfg");
   await writeFile(file, config);
@@ -66,6 +67,7 @@ export async function startHaproxy(layout: HaproxyLayout): Promise<RunningHaprox
   const stop = async (): Promise<void> => {
     await stopChild(child);
     await rm(dir, { recursive: true, force: true });
+    untrackDir();
   };
   try {
     const deadline = Date.now() + 10_000;
