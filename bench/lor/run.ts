@@ -25,6 +25,7 @@ const program = new Command("lor")
   .option("--smoke", "same as --sweep smoke")
   .option("--scale <factor>", "multiply every duration of the default and claim sweeps", positive("--scale"), 1)
   .option("--service <dist>", "service-time distribution of the claim sweep: exp, det, lognormal[:cv]", "exp")
+  .option("--seed <n>", "seed of arrivals and service times for every configuration (default 1)", positive("--seed"))
   .option("--only <groups>", "comma-separated group names to run (load, callers, proxies, replicas, hop)")
   .option("--resume", "reuse the results in <out>/lor-<sweep>.partial.json of an interrupted run")
   .option("--no-priority", "do not raise the scheduling priority (nice -10 for the process and its autogroup)")
@@ -32,7 +33,7 @@ const program = new Command("lor")
   .showHelpAfterError();
 
 program.parse(process.argv);
-const opts = program.opts<{ sweep: string; smoke?: boolean; scale: number; only?: string; out: string; priority: boolean; resume?: boolean; service: string }>();
+const opts = program.opts<{ sweep: string; smoke?: boolean; scale: number; only?: string; out: string; priority: boolean; resume?: boolean; service: string; seed?: number }>();
 const sweep = opts.smoke ? "smoke" : opts.sweep;
 function sweepGroups(name: string): Group[] {
   if (name === "default") return defaultSweep(opts.scale);
@@ -41,6 +42,10 @@ function sweepGroups(name: string): Group[] {
   return program.error(`--sweep: unknown sweep "${name}"; use default, claim or smoke`);
 }
 let groups = sweepGroups(sweep);
+if (opts.seed !== undefined) {
+  const seed = Math.floor(opts.seed);
+  groups = groups.map((g) => ({ ...g, scenarios: g.scenarios.map((s) => ({ ...s, seed })) }));
+}
 if (opts.only !== undefined) {
   const wanted = new Set(opts.only.split(","));
   groups = groups.filter((g) => wanted.has(g.name));
