@@ -21,11 +21,12 @@ export interface PlannedApply {
    */
   readonly force: boolean;
   /**
-   * When it may be applied: every apply of a wave can go at once, and a wave starts when the one before it
-   * is done. 0: the ServiceAccount (pods naming a missing one are rejected); 1: the Deployment (the proxies
-   * start while the rest is applied); 2: everything else; 3: the takeover, last and only with our finalizer on.
+   * When it may be applied: every apply of a wave goes at once, and a wave starts when the one before it is
+   * done. 0: every owned object (a pod that names the ServiceAccount before it exists is refused, and the
+   * ReplicaSet controller retries it within milliseconds, so it need not wait); 1: the takeover, last, and
+   * only once our finalizer is on.
    */
-  readonly wave: 0 | 1 | 2 | 3;
+  readonly wave: 0 | 1;
   readonly event: EventInput;
 }
 
@@ -106,7 +107,7 @@ function planApply(proxyService: DefaultedProxyService, observed: Observed, stat
       // the editor the owner of the fields it touched). Repairing that drift means taking those fields back,
       // which server-side apply allows only with force; a new object needs none.
       force: actual !== undefined,
-      wave: o.kind === "ServiceAccount" ? 0 : o.kind === "Deployment" ? 1 : 2,
+      wave: 0,
       event: { type: "Normal", reason, action: "Apply", note: `${verb} ${o.kind} "${o.metadata.name}"` },
     });
   };
@@ -173,7 +174,7 @@ function planApply(proxyService: DefaultedProxyService, observed: Observed, stat
       object: takeover,
       // force only for the user's Service: its selector and ports belong to another field manager.
       force: modified,
-      wave: 3,
+      wave: 1,
       event: {
         type: "Normal",
         reason: modified ? EventReasons.ServiceTakenOver : EventReasons.ServiceCreated,

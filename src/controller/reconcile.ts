@@ -38,8 +38,8 @@ export async function reconcile(key: ObjectKey, ctx: ReconcileContext, log: Logg
   }
   // Events are best effort and off the critical path: published together once the writes are done.
   const events: EventInput[] = [];
-  for (const wave of [0, 1, 2, 3] as const) {
-    if (wave === 3) await finalizer;
+  for (const wave of [0, 1] as const) {
+    if (wave === 1) await finalizer;
     await Promise.all(
       plan.applies
         .filter((a) => a.wave === wave)
