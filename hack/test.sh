@@ -2,16 +2,32 @@
 # The project's one test command (the README's quick start and .ci/run call it).
 # It installs what it needs itself: npm packages from the lock file, the Go modules of the
 # local control plane (built on first use by the integration suite's global setup), and
-# Debian packages for the testbed.
+# Debian's haproxy package for the testbed (bench/lor installs it when it is missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+reports=".vitest"
+rm -rf "$reports" && mkdir -p "$reports"
 
 echo "==> npm ci"
 npm ci --no-audit --no-fund
 echo "==> typecheck and lint"
 npx tsc --noEmit -p tsconfig.json
 npx eslint src test bench
-echo "==> tests (unit; integration against the local control plane; the loopback testbed)"
-npx vitest run --project unit "$@"
-npx vitest run --project integration "$@"
-npx vitest run --project testbed "$@"
+echo "==> Go: the local control plane's own tests (module hack/local-cluster)"
+(cd hack/local-cluster && gofmt -l . | (! grep .) && go test -count=1 ./...)
+for project in unit integration testbed; do
+  echo "==> tests: $project"
+  npx vitest run --project "$project" --reporter=default --reporter=json --outputFile="$reports/$project.json" "$@"
+done
+
+# One closing line in the plain 'N passed, N failed' form, summed over the three vitest projects.
+node -e '
+  const fs = require("node:fs");
+  let passed = 0, failed = 0, skipped = 0;
+  for (const f of fs.readdirSync(process.argv[1])) {
+    const r = JSON.parse(fs.readFileSync(`${process.argv[1]}/${f}`, "utf8"));
+    passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + r.numTodoTests;
+  }
+  console.log(`tests: ${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
+' "$reports"
