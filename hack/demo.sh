@@ -97,8 +97,10 @@ contexts:
 current-context: operator
 EOF
 umask 022
+# Scoped to the demo's namespace: a test run on the same control plane starts operators of its own for its
+# namespaces, and a second operator reconciling those would race them.
 POD_NAMESPACE="$operator_ns" nohup node bin/proxy-service.js run --kubeconfig "$op_kubeconfig" \
-  --metrics-bind-address "127.0.0.1:$metrics_port" >"$logfile" 2>&1 &
+  --namespace "$ns" --metrics-bind-address "127.0.0.1:$metrics_port" >"$logfile" 2>&1 &
 echo $! >"$pidfile"
 echo "operator pid $(cat "$pidfile"), logs in ${logfile#"$root"/}"
 wait_until "the operator's caches (/readyz)" 60 curl -sf "http://127.0.0.1:$metrics_port/readyz"
