@@ -1,6 +1,6 @@
 import * as k8s from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminKubeConfig, createTestNamespace } from "../support/cluster.js";
+import { describe, expect, it } from "vitest";
+import { adminKubeConfig, useTestNamespace } from "../support/cluster.js";
 import { waitFor } from "../../support/wait-for.js";
 
 // Acceptance 1 of issue 2: pods come alive on the simulated nodes and the real endpointslice
@@ -10,14 +10,7 @@ const kc = adminKubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);
 const apps = kc.makeApiClient(k8s.AppsV1Api);
 const discovery = kc.makeApiClient(k8s.DiscoveryV1Api);
-let ns: Awaited<ReturnType<typeof createTestNamespace>>;
-
-beforeAll(async () => {
-  ns = await createTestNamespace("lc-eps", kc);
-});
-afterAll(async () => {
-  await ns?.cleanup();
-});
+const ns = useTestNamespace("lc-eps", kc);
 
 function podTemplate(annotations: Record<string, string> = {}): k8s.V1PodTemplateSpec {
   return {

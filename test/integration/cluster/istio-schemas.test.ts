@@ -1,8 +1,8 @@
 import * as k8s from "@kubernetes/client-node";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminKubeConfig, createTestNamespace } from "../support/cluster.js";
+import { describe, expect, it } from "vitest";
+import { adminKubeConfig, useTestNamespace } from "../support/cluster.js";
 import { repoRoot, run, statusCode } from "./local-cluster.js";
 
 // Acceptance 4 of issue 2: Istio's own CRDs (from the pinned istio.io/api module) are installed,
@@ -10,14 +10,7 @@ import { repoRoot, run, statusCode } from "./local-cluster.js";
 
 const kc = adminKubeConfig();
 const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-let ns: Awaited<ReturnType<typeof createTestNamespace>>;
-
-beforeAll(async () => {
-  ns = await createTestNamespace("lc-istio", kc);
-});
-afterAll(async () => {
-  await ns?.cleanup();
-});
+const ns = useTestNamespace("lc-istio", kc);
 
 function destinationRule(name: string, simple: string) {
   return {

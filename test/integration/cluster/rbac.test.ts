@@ -1,6 +1,6 @@
 import * as k8s from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminKubeConfig, createTestNamespace } from "../support/cluster.js";
+import { describe, expect, it } from "vitest";
+import { adminKubeConfig, useTestNamespace } from "../support/cluster.js";
 import { waitFor } from "../../support/wait-for.js";
 import { statusCode } from "./local-cluster.js";
 
@@ -10,14 +10,7 @@ import { statusCode } from "./local-cluster.js";
 const kc = adminKubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);
 const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
-let ns: Awaited<ReturnType<typeof createTestNamespace>>;
-
-beforeAll(async () => {
-  ns = await createTestNamespace("lc-rbac", kc);
-});
-afterAll(async () => {
-  await ns?.cleanup();
-});
+const ns = useTestNamespace("lc-rbac", kc);
 
 /** A KubeConfig for the same cluster that authenticates with a bearer token only. */
 function tokenKubeConfig(token: string): k8s.KubeConfig {

@@ -1,21 +1,14 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminKubeconfigPath, createTestNamespace } from "../support/cluster.js";
+import { describe, expect, it } from "vitest";
+import { adminKubeconfigPath, useTestNamespace } from "../support/cluster.js";
 import { repoRoot, run } from "./local-cluster.js";
 
 // Acceptance 5 of issue 2: `kubectl apply --server-side` works, and a second field manager that
 // applies the same field with another value gets a conflict. Both with the kubectl of the cluster's
 // own release (`hack/local-cluster.sh kubectl`) and, when installed, the machine's kubectl.
 
-let ns: Awaited<ReturnType<typeof createTestNamespace>>;
-
-beforeAll(async () => {
-  ns = await createTestNamespace("lc-ssa");
-});
-afterAll(async () => {
-  await ns?.cleanup();
-});
+const ns = useTestNamespace("lc-ssa");
 
 const bundled = [path.join(repoRoot, "hack/local-cluster.sh"), "kubectl"];
 const system = "/usr/bin/kubectl";

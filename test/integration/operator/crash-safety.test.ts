@@ -1,4 +1,5 @@
 import { randomInt } from "node:crypto";
+import { Rng } from "../../../src/sim/rng.js";
 import { describe, expect, it } from "vitest";
 import { Annotations, readTakeoverRecord } from "../../../src/api/takeover.js";
 import type { KubeObject } from "../../../src/kube/object.js";
@@ -12,18 +13,6 @@ import { admin, apply, get, isReady, remove, startOperator, type OperatorProcess
 
 const COUNT = 20;
 const KILLS_PER_PHASE = 16;
-
-/** mulberry32: a tiny seeded PRNG, so a failing run can be replayed exactly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Service extends KubeObject {
   spec: { clusterIP?: string; selector?: Record<string, string>; ports?: unknown[] };
@@ -43,14 +32,14 @@ const OWNED_PLURALS = [
 describe("crash safety", () => {
   const h = useOperator("op-crash", [], false);
   const seed = Number(process.env.CRASH_SEED ?? randomInt(2 ** 31));
-  const random = prng(seed);
+  const rng = new Rng(seed); // the simulator's seeded generator: a failing run replays exactly
   const args = ["--no-leader-elect"];
 
   /** Kills the running operator after a random moment in [0, 1.5 s) of its life, `kills` times, restarting it each time. */
   async function killRepeatedly(kills: number): Promise<void> {
     for (let i = 0; i < kills; i++) {
       const op: OperatorProcess = h.operator ?? (await startOperator(h.kubeconfig, h.ns, args));
-      const delay = Math.floor(random() * 1500);
+      const delay = Math.floor(rng.uniform() * 1500);
       // The random kill moment itself (not a wait for a condition): the point is to stop mid-reconcile.
       await new Promise((r) => setTimeout(r, delay));
       await op.stop("SIGKILL");

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import * as k8s from "@kubernetes/client-node";
+import { afterAll, beforeAll } from "vitest";
 
 /**
  * Path of the admin kubeconfig that `hack/local-cluster.sh up` writes: in its state directory,
@@ -33,6 +34,26 @@ export async function createTestNamespace(
     name,
     cleanup: async () => {
       await core.deleteNamespace({ name }).catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * Gives the calling test file a namespace of its own: created before its tests, deleted after them
+ * (vitest's beforeAll/afterAll, registered here). Read `.name` inside tests or hooks, not at import time.
+ */
+export function useTestNamespace(prefix: string, kc: k8s.KubeConfig = adminKubeConfig()): { readonly name: string } {
+  let ns: Awaited<ReturnType<typeof createTestNamespace>> | undefined;
+  beforeAll(async () => {
+    ns = await createTestNamespace(prefix, kc);
+  });
+  afterAll(async () => {
+    await ns?.cleanup();
+  });
+  return {
+    get name(): string {
+      if (ns === undefined) throw new Error(`namespace "${prefix}-…" is read before beforeAll created it`);
+      return ns.name;
     },
   };
 }
