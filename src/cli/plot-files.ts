@@ -1,4 +1,3 @@
-import { Resvg } from "@resvg/resvg-js";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { linePlotSvg, type PlotSpec } from "../sim/plot.js";
@@ -16,6 +15,9 @@ export async function writePlot(dir: string, baseName: string, spec: PlotSpec): 
   const svgText = linePlotSvg(spec);
   const svg = join(dir, `${baseName}.svg`);
   const png = join(dir, `${baseName}.png`);
+  // Loaded here, not at the top: it is a native addon of several MiB that every other command (the
+  // operator above all) would carry in memory without ever using it.
+  const { Resvg } = await import("@resvg/resvg-js");
   const rendered = new Resvg(svgText, {
     fitTo: { mode: "zoom", value: PNG_SCALE },
     background: "#ffffff",

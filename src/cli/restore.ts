@@ -8,7 +8,7 @@ import { KubeClient } from "../kube/client.js";
 import { KubeHttp } from "../kube/http.js";
 import type { KubeObject } from "../kube/object.js";
 import { Resources, type ResourceType } from "../kube/resources.js";
-import { loadKubeConfig } from "./kubeconfig.js";
+import { loadConnection } from "../kube/connection.js";
 
 interface RestoreFlags {
   kubeconfig?: string;
@@ -33,7 +33,7 @@ export function restoreCommand(): Command {
     .option("--dry-run", "print what would be restored, change nothing")
     .option("--remove-finalizers", `also remove the operator's finalizer (${FINALIZER}) from ProxyServices in scope, so they can be deleted`)
     .action(async (names: string[], flags: RestoreFlags) => {
-      const client = new KubeClient(new KubeHttp(loadKubeConfig(flags.kubeconfig)));
+      const client = new KubeClient(new KubeHttp(loadConnection(flags.kubeconfig)));
       const namespace = flags.allNamespaces ? undefined : flags.namespace;
       let restored = 0;
       for (const service of await listAll<V1Service & KubeObject>(client, Resources.service, namespace)) {

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { pino } from "pino";
 import { runOperator, CONTROLLER_NAME } from "../controller/operator.js";
-import { loadKubeConfig } from "./kubeconfig.js";
+import { loadConnection } from "../kube/connection.js";
 
 interface RunFlags {
   kubeconfig?: string;
@@ -65,7 +65,7 @@ export function runCommand(): Command {
       try {
         await runOperator(
           {
-            kubeConfig: loadKubeConfig(flags.kubeconfig),
+            connection: loadConnection(flags.kubeconfig),
             ...(flags.namespace ? { namespaces: flags.namespace.split(",").map((s) => s.trim()).filter(Boolean) } : {}),
             concurrency: flags.concurrency,
             metricsAddress: parseAddress(flags.metricsBindAddress),

@@ -1,4 +1,3 @@
-import type { KubeConfig } from "@kubernetes/client-node";
 import type { Reader } from "../kube/client.js";
 import type { KubeObject } from "../kube/object.js";
 import type { ResourceType } from "../kube/resources.js";
@@ -24,7 +23,7 @@ export class Informer<T extends KubeObject> {
   constructor(
     resource: ResourceType,
     scopes: readonly (string | undefined)[],
-    deps: { reader: Reader; kubeConfig: KubeConfig; clock: Clock; onError: (err: unknown, phase: string) => void },
+    deps: { reader: Reader; clock: Clock; onError: (err: unknown, phase: string) => void },
     labelSelector?: string,
     /** Applied to every object before it is cached: drop what the reconciler never reads, to save memory. */
     readonly transform: (obj: T) => T = (obj) => obj,
@@ -38,7 +37,6 @@ export class Informer<T extends KubeObject> {
           { resource, namespace, labelSelector },
           {
             reader: deps.reader,
-            kubeConfig: deps.kubeConfig,
             clock: deps.clock,
             emit: (e) => this.#reflect(namespace, e),
             onError: (err, phase) => deps.onError(err, phase),

@@ -1,4 +1,4 @@
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { ApiServerConnection } from "../kube/connection.js";
 import type { Logger } from "pino";
 import type { ProxyService } from "../api/types.js";
 import { Labels, OPERATOR_NAME } from "../api/labels.js";
@@ -25,7 +25,7 @@ import { runWorkers } from "./worker.js";
 export const CONTROLLER_NAME = "proxyservice";
 
 export interface OperatorOptions {
-  readonly kubeConfig: KubeConfig;
+  readonly connection: ApiServerConnection;
   /** Watch only these namespaces; undefined watches all. */
   readonly namespaces?: readonly string[];
   readonly concurrency: number;
@@ -55,7 +55,7 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
   const { log } = opts;
   const clock = systemClock;
   const metrics = new ControllerMetrics(CONTROLLER_NAME);
-  const http = new KubeHttp(opts.kubeConfig, (method, path, isWatch) => {
+  const http = new KubeHttp(opts.connection, (method, path, isWatch) => {
     const info = requestInfo(method, path, isWatch);
     if (info) metrics.apiRequests.inc({ ...info });
   });
@@ -64,7 +64,6 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
   const scopes = opts.namespaces?.length ? [...opts.namespaces] : [undefined];
   const deps = {
     reader: client,
-    kubeConfig: opts.kubeConfig,
     clock,
     onError: (err: unknown, phase: string) => log.warn({ err, phase }, "watch failed; retrying"),
   };

@@ -1,4 +1,3 @@
-import type { KubeConfig } from "@kubernetes/client-node";
 import type { KubeObject } from "../kube/object.js";
 import type { Reader } from "../kube/client.js";
 import { isGone } from "../kube/errors.js";
@@ -40,7 +39,6 @@ export interface WatcherConfig {
 export class Watcher {
   readonly #cfg: WatcherConfig;
   readonly #reader: Reader;
-  readonly #kc: KubeConfig;
   readonly #clock: Clock;
   readonly #emit: (e: WatcherEvent) => void;
   readonly #onError: (err: unknown, phase: "list" | "watch") => void;
@@ -55,7 +53,6 @@ export class Watcher {
     cfg: WatcherConfig,
     deps: {
       reader: Reader;
-      kubeConfig: KubeConfig;
       clock: Clock;
       emit: (e: WatcherEvent) => void;
       onError: (err: unknown, phase: "list" | "watch") => void;
@@ -65,7 +62,6 @@ export class Watcher {
   ) {
     this.#cfg = cfg;
     this.#reader = deps.reader;
-    this.#kc = deps.kubeConfig;
     this.#clock = deps.clock;
     this.#emit = deps.emit;
     this.#onError = deps.onError;
@@ -123,7 +119,7 @@ export class Watcher {
     const base = this.#cfg.watchTimeoutSeconds ?? 300;
     this.#reader.http.observe("GET", collectionPath(this.#cfg.resource, this.#cfg.namespace), true);
     this.#stream = this.#openWatch(
-      this.#kc,
+      this.#reader.http,
       collectionPath(this.#cfg.resource, this.#cfg.namespace),
       { resourceVersion, labelSelector: this.#cfg.labelSelector, timeoutSeconds: Math.round(base * (1 + Math.random())) },
       (e: WatchEvent) => {

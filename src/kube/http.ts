@@ -1,6 +1,6 @@
 import http from "node:http";
 import https from "node:https";
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { ApiServerConnection } from "./connection.js";
 import { KubeApiError } from "./errors.js";
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -12,51 +12,42 @@ export interface RequestOptions {
 }
 
 /**
- * A JSON request to the API server with the KubeConfig's credentials.
+ * JSON requests and watches to the API server with the connection's credentials.
  *
  * Why not the generated typed clients: their serializer turns timestamps into Dates and drops fields it
  * does not know (every Istio field, our own CRD), so the objects we cache would not compare equal to what
  * we render, and server-side apply needs the exact JSON we send. This keeps objects as plain JSON end to end.
- * Connections are kept alive and shared, since a reconcile makes several requests in a row.
+ * Connections are kept alive and shared, since a reconcile makes several requests in a row; watches hold a
+ * connection each for minutes, so they have an agent of their own and never starve the requests.
  */
 export class KubeHttp {
-  readonly #kc: KubeConfig;
-  readonly #server: URL;
-  #agent: http.Agent | undefined;
+  readonly #connection: ApiServerConnection;
+  #requestAgent: http.Agent | undefined;
+  #watchAgent: http.Agent | undefined;
   /** Told about every request (watches too, via `observe`), to count what RBAC must allow. */
   readonly observe: (method: string, path: string, isWatch?: boolean) => void;
 
-  constructor(kc: KubeConfig, observe: (method: string, path: string, isWatch?: boolean) => void = () => undefined) {
+  constructor(connection: ApiServerConnection, observe: (method: string, path: string, isWatch?: boolean) => void = () => undefined) {
     this.observe = observe;
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error("the kubeconfig has no current cluster; pass --kubeconfig or run in a pod");
-    this.#kc = kc;
-    this.#server = new URL(cluster.server);
+    this.#connection = connection;
   }
 
-  get kubeConfig(): KubeConfig {
-    return this.#kc;
+  get connection(): ApiServerConnection {
+    return this.#connection;
   }
 
   /** Sends one request and returns the parsed JSON body; throws KubeApiError for any status >= 300. */
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     this.observe(method, path);
-    const options: https.RequestOptions = { method, headers: { Accept: "application/json" } };
-    // applyToHTTPSOptions adds the bearer token (re-read each time, so a rotated token is picked up) and TLS material.
-    await this.#kc.applyToHTTPSOptions(options);
-    const agent = this.#agentFor(options);
-    const url = new URL(this.#server.toString().replace(/\/$/, "") + path);
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-    const headers: http.OutgoingHttpHeaders = { ...(options.headers as http.OutgoingHttpHeaders | undefined) };
+    const { url, options } = await this.#prepare(method, path, opts.query, "request");
     if (payload !== undefined) {
-      headers["Content-Type"] = opts.contentType ?? "application/json";
-      headers["Content-Length"] = Buffer.byteLength(payload);
+      options.headers["Content-Type"] = opts.contentType ?? "application/json";
+      options.headers["Content-Length"] = Buffer.byteLength(payload);
     }
-    const transport = url.protocol === "https:" ? https : http;
     const label = `${method} ${url.pathname}`;
     const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = transport.request(url, { method, headers, agent, auth: options.auth, timeout: 60_000 }, (res) => {
+      const req = transportOf(url).request(url, { ...options, timeout: 60_000 }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
@@ -68,34 +59,103 @@ export class KubeHttp {
     });
     // A server-side apply that creates the object is authorized as `create` as well: count it as such.
     if (method === "PATCH" && status === 201) this.observe("POST", path);
-    if (status >= 300) {
-      const parsed = safeParse(text) as { reason?: string; message?: string } | undefined;
-      throw new KubeApiError(status, parsed?.reason ?? "Unknown", parsed?.message ?? text.slice(0, 300), label);
-    }
+    if (status >= 300) throw apiError(status, text, label);
     return (text ? JSON.parse(text) : {}) as T;
   }
 
-  #agentFor(options: https.RequestOptions): http.Agent {
-    if (this.#agent) return this.#agent;
-    this.#agent =
-      this.#server.protocol === "https:"
-        ? new https.Agent({
-            keepAlive: true,
-            maxSockets: 16,
-            ca: options.ca,
-            cert: options.cert,
-            key: options.key,
-            servername: options.servername,
-            ...(options.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: options.rejectUnauthorized }),
-          })
-        : new http.Agent({ keepAlive: true, maxSockets: 16 });
-    return this.#agent;
+  /**
+   * Holds a watch open (a GET answered with one JSON event per line) and calls `onEvent` with each line,
+   * parsed. Resolves when the server ends the response or `signal` aborts; rejects when the request fails,
+   * the status is not 200, or nothing arrives for `idleTimeoutMs` (a connection that died silently).
+   * The caller counts the request with `observe`, as a watch.
+   */
+  async watch(path: string, query: Query, onEvent: (event: unknown) => void, opts: { signal: AbortSignal; idleTimeoutMs: number }): Promise<void> {
+    const { url, options } = await this.#prepare("GET", path, { ...query, watch: true }, "watch");
+    const label = `WATCH ${url.pathname}`;
+    const { signal } = opts;
+    await new Promise<void>((resolve, reject) => {
+      if (signal.aborted) return resolve();
+      const fail = (err: Error): void => (signal.aborted ? resolve() : reject(new Error(`${label}: ${err.message}`, { cause: err })));
+      const req = transportOf(url).request(url, { ...options, signal, timeout: opts.idleTimeoutMs }, (res) => {
+        if (res.statusCode !== 200) {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => reject(apiError(res.statusCode ?? 0, Buffer.concat(chunks).toString("utf8"), label)));
+          return;
+        }
+        res.setEncoding("utf8");
+        let pending = "";
+        res.on("data", (chunk: string) => {
+          pending += chunk;
+          try {
+            for (let nl = pending.indexOf("\n"); nl >= 0; nl = pending.indexOf("\n")) {
+              const line = pending.slice(0, nl);
+              pending = pending.slice(nl + 1);
+              if (line.trim()) onEvent(JSON.parse(line));
+            }
+          } catch (err) {
+            // A line that is not JSON, or a handler that threw: end this watch with the error (the watcher resumes).
+            req.destroy(err as Error);
+          }
+        });
+        res.on("end", () => resolve());
+        res.on("error", fail);
+      });
+      req.on("timeout", () => req.destroy(new Error(`nothing received for ${opts.idleTimeoutMs / 1000} s`)));
+      req.on("error", fail);
+      req.end();
+    });
   }
 
-  /** Closes idle keep-alive connections so the process can exit. */
-  close(): void {
-    this.#agent?.destroy();
+  /** The URL and options of a request: the connection's credentials (applied afresh each time) and an agent. */
+  async #prepare(method: string, path: string, query: Query | undefined, use: "request" | "watch"): Promise<{ url: URL; options: Omit<https.RequestOptions, "headers"> & { headers: http.OutgoingHttpHeaders } }> {
+    const credentials: https.RequestOptions = { headers: { Accept: "application/json" } };
+    await this.#connection.applyToHTTPSOptions(credentials);
+    const url = new URL(this.#connection.server.toString().replace(/\/$/, "") + path);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const headers = { ...(credentials.headers as http.OutgoingHttpHeaders) };
+    return { url, options: { method, headers, agent: this.#agentFor(credentials, use), auth: credentials.auth } };
   }
+
+  /**
+   * The agent, made on first use with the first request's TLS material. Requests share at most 16
+   * connections; watches get one each.
+   */
+  #agentFor(tls: https.RequestOptions, use: "request" | "watch"): http.Agent {
+    const existing = use === "request" ? this.#requestAgent : this.#watchAgent;
+    if (existing) return existing;
+    const maxSockets = use === "request" ? 16 : Infinity;
+    const agent =
+      this.#connection.server.protocol === "https:"
+        ? new https.Agent({
+            keepAlive: true,
+            maxSockets,
+            ca: tls.ca,
+            cert: tls.cert,
+            key: tls.key,
+            servername: tls.servername,
+            ...(tls.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: tls.rejectUnauthorized }),
+          })
+        : new http.Agent({ keepAlive: true, maxSockets });
+    if (use === "request") this.#requestAgent = agent;
+    else this.#watchAgent = agent;
+    return agent;
+  }
+
+  /** Closes the connections so the process can exit. */
+  close(): void {
+    this.#requestAgent?.destroy();
+    this.#watchAgent?.destroy();
+  }
+}
+
+function transportOf(url: URL): typeof https | typeof http {
+  return url.protocol === "https:" ? https : http;
+}
+
+function apiError(status: number, text: string, label: string): KubeApiError {
+  const parsed = safeParse(text) as { reason?: string; message?: string } | undefined;
+  return new KubeApiError(status, parsed?.reason ?? "Unknown", parsed?.message ?? text.slice(0, 300), label);
 }
 
 function safeParse(text: string): unknown {

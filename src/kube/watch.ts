@@ -1,5 +1,5 @@
-import { Watch, type KubeConfig } from "@kubernetes/client-node";
 import { KubeApiError } from "./errors.js";
+import type { KubeHttp } from "./http.js";
 import type { KubeObject } from "./object.js";
 
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK";
@@ -21,60 +21,36 @@ export interface WatchStream {
  * 410 Gone when the resourceVersion is too old) ends the stream with a KubeApiError carrying its code.
  */
 export function openWatch(
-  kc: KubeConfig,
+  http: KubeHttp,
   path: string,
   params: { resourceVersion: string; labelSelector?: string; timeoutSeconds: number },
   onEvent: (e: WatchEvent) => void,
 ): WatchStream {
-  let abort: AbortController | undefined;
-  let aborted = false;
-  let finish: (err: Error | null) => void = () => undefined;
-  const done = new Promise<Error | null>((resolve) => (finish = resolve));
+  const abort = new AbortController();
   let failed: Error | null = null;
-  new Watch(kc)
-    .watch(
-      path,
-      {
-        resourceVersion: params.resourceVersion,
-        allowWatchBookmarks: true,
-        labelSelector: params.labelSelector,
-        timeoutSeconds: params.timeoutSeconds,
-      },
-      (type: string, object: unknown) => {
-        if (failed) return;
-        if (type === "ERROR") {
-          const status = object as { code?: number; reason?: string; message?: string };
-          failed = new KubeApiError(status.code ?? 500, status.reason ?? "Unknown", status.message ?? "", `WATCH ${path}`);
-          abort?.abort();
-          finish(failed);
-          return;
-        }
-        onEvent({ type: type as WatchEventType, object: object as KubeObject });
-      },
-      (err: unknown) => finish(failed ?? (err ? toError(err, path) : null)),
-    )
-    .then(
-      (controller) => {
-        abort = controller;
-        if (aborted) controller.abort();
-      },
-      (err: unknown) => finish(toError(err, path)),
-    );
-  return {
-    done,
-    abort: () => {
-      aborted = true;
-      abort?.abort();
-      finish(null);
-    },
+  const onLine = (line: unknown): void => {
+    if (failed) return;
+    const { type, object } = line as { type: string; object: unknown };
+    if (type === "ERROR") {
+      const status = object as { code?: number; reason?: string; message?: string };
+      failed = new KubeApiError(status.code ?? 500, status.reason ?? "Unknown", status.message ?? "", `WATCH ${path}`);
+      abort.abort();
+      return;
+    }
+    onEvent({ type: type as WatchEventType, object: object as KubeObject });
   };
-}
-
-function toError(err: unknown, path: string): Error {
-  if (err instanceof Error) {
-    const code = (err as { statusCode?: unknown }).statusCode;
-    if (typeof code === "number") return new KubeApiError(code, err.message, err.message, `WATCH ${path}`);
-    return err;
-  }
-  return new Error(`WATCH ${path}: ${String(err)}`);
+  const query = {
+    resourceVersion: params.resourceVersion,
+    allowWatchBookmarks: true,
+    labelSelector: params.labelSelector,
+    timeoutSeconds: params.timeoutSeconds,
+  };
+  // The server ends the watch after timeoutSeconds and sends bookmarks meanwhile: a silence well past
+  // that means the connection died without a word (a dropped network path), so give up and resume.
+  const idleTimeoutMs = (params.timeoutSeconds + 30) * 1000;
+  const done = http.watch(path, query, onLine, { signal: abort.signal, idleTimeoutMs }).then(
+    () => failed,
+    (err: unknown) => failed ?? (err instanceof Error ? err : new Error(`WATCH ${path}: ${String(err)}`)),
+  );
+  return { done, abort: () => abort.abort() };
 }

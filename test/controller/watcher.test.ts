@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import type { KubeConfig } from "@kubernetes/client-node";
 import { FakeClock } from "../../src/controller/clock.js";
 import { Watcher, type WatcherEvent } from "../../src/controller/watcher.js";
 import type { Reader } from "../../src/kube/client.js";
@@ -25,7 +24,7 @@ function fakeServer(lists: { items: KubeObject[]; resourceVersion: string }[], w
     get: async () => undefined,
   } as unknown as Reader;
   let watcher: Watcher | undefined;
-  const openWatch = (_kc: KubeConfig, _path: string, params: { resourceVersion: string }, onEvent: (e: WatchEvent) => void): WatchStream => {
+  const openWatch = (_http: KubeHttp, _path: string, params: { resourceVersion: string }, onEvent: (e: WatchEvent) => void): WatchStream => {
     calls.push(`watch@${params.resourceVersion}`);
     const script = watches.shift();
     if (!script) {
@@ -59,7 +58,6 @@ describe("Watcher", () => {
       { resource: Resources.service, namespace: "ns" },
       {
         reader: server.reader,
-        kubeConfig: {} as KubeConfig,
         clock: new FakeClock(),
         emit: (e) => events.push(e),
         onError: (err) => errors.push(err),
@@ -83,7 +81,7 @@ describe("Watcher", () => {
     const errors: unknown[] = [];
     const watcher = new Watcher(
       { resource: Resources.service },
-      { reader: server.reader, kubeConfig: {} as KubeConfig, clock, emit: () => undefined, onError: (err) => errors.push(err), openWatch: server.openWatch },
+      { reader: server.reader, clock, emit: () => undefined, onError: (err) => errors.push(err), openWatch: server.openWatch },
     );
     server.bind(watcher);
     const running = watcher.run();

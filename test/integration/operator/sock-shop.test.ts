@@ -30,10 +30,12 @@ describe("the Sock-Shop flow (carts-proxy)", () => {
       ns,
     );
     for (const obj of readYaml("example/sock-shop/carts-target.yaml")) await apply(obj, ns);
+    // Pods turn Ready before the EndpointSlice controller lists them: wait for both, so that what
+    // the target holds afterwards is compared with what it held before the operator came.
     const appIps = await waitFor(async () => {
       const ips = await readyPodIps(ns, "name=carts");
-      return ips.length === 3 ? ips : undefined;
-    }, { description: "3 ready carts pods" });
+      return ips.length === 3 && JSON.stringify(await readyAddresses(ns, "carts-target")) === JSON.stringify(ips) ? ips : undefined;
+    }, { description: "3 ready carts pods, all in carts-target's EndpointSlices" });
     const targetBefore = (await get<Service>("v1", "Service", ns, "carts-target"))!;
 
     for (const obj of readYaml("example/sock-shop/carts-proxy.yaml")) await apply(obj, ns);

@@ -5,6 +5,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import * as k8s from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
+import type { ApiServerConnection } from "../../../src/kube/connection.js";
 import { KubeHttp } from "../../../src/kube/http.js";
 import { isNotFound } from "../../../src/kube/errors.js";
 import type { KubeObject } from "../../../src/kube/object.js";
@@ -16,7 +17,7 @@ const logDir = path.join(repoRoot, ".local-cluster", "test-logs");
 
 let adminKc = adminKubeConfig();
 /** The admin's raw client: tests arrange and inspect the cluster with it, the operator never uses it. */
-export let admin = new KubeHttp(adminKc);
+export let admin = new KubeHttp(connectionOf(adminKc));
 
 /**
  * Points every helper here at another cluster (a PrivateCluster, for a test that restarts components and
@@ -24,7 +25,17 @@ export let admin = new KubeHttp(adminKc);
  */
 export function useCluster(kc: k8s.KubeConfig): void {
   adminKc = kc;
-  admin = new KubeHttp(kc);
+  admin = new KubeHttp(connectionOf(kc));
+}
+
+/**
+ * client-node's own KubeConfig as the connection of the tests' admin client: the operator's processes load
+ * their kubeconfig with src/kube/connection.ts, the tests with the library, so each checks the other.
+ */
+function connectionOf(kc: k8s.KubeConfig): ApiServerConnection {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error("the admin kubeconfig has no current cluster");
+  return { server: new URL(cluster.server), source: "admin kubeconfig", applyToHTTPSOptions: (options) => kc.applyToHTTPSOptions(options) };
 }
 
 export const currentAdminKubeConfig = (): k8s.KubeConfig => adminKc;
