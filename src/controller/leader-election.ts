@@ -39,6 +39,8 @@ export class LeaderElector {
   readonly #clock: Clock;
   #observedRecord = "";
   #observedAt = 0;
+  /** When the lease held by another replica expires on our clock, if it does; undefined when it is free or ours. */
+  #otherExpiresAt: number | undefined;
   #isLeader = false;
   #lastRenew = 0;
   #stopped = false;
@@ -66,9 +68,21 @@ export class LeaderElector {
         void this.#renewLoop(onLost);
         return true;
       }
-      await this.#sleep(this.#cfg.retryPeriodMs);
+      await this.#sleep(this.#untilNextAttempt());
     }
     return false;
+  }
+
+  /**
+   * A retry period, or less when the other holder's lease expires sooner: a follower then tries at the
+   * moment of expiry, so a crashed leader is replaced after the lease duration plus at most the time it
+   * took to notice its last renewal (under one retry period), not plus another retry period on top.
+   */
+  #untilNextAttempt(): number {
+    const { retryPeriodMs } = this.#cfg;
+    const untilExpiry = this.#otherExpiresAt === undefined ? 0 : this.#otherExpiresAt - this.#clock.now();
+    // Past expiry and still not ours (the write failed or lost a race): back to the normal period, never a busy loop.
+    return untilExpiry > 0 ? Math.min(retryPeriodMs, untilExpiry) : retryPeriodMs;
   }
 
   /** Stops renewing and, if leader, releases the lease so that another replica takes over at once. */
@@ -121,6 +135,7 @@ export class LeaderElector {
     }
     const heldByOther = !!spec.holderIdentity && spec.holderIdentity !== identity;
     const duration = (spec.leaseDurationSeconds ?? leaseDurationSeconds) * 1000;
+    this.#otherExpiresAt = heldByOther ? this.#observedAt + duration : undefined;
     if (heldByOther && this.#observedAt + duration > now) return false;
     const next: Lease = {
       ...existing,

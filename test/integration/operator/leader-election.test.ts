@@ -42,7 +42,10 @@ describe("two operator replicas", () => {
       await waitFor(() => isLeader(follower), { timeout: (LEASE_SECONDS + 4) * 1000, interval: 100, description: "the follower leads" });
       const handover = Date.now() - killedAt;
       console.log(`leader handover took ${handover} ms (lease duration ${LEASE_SECONDS} s)`);
-      expect(handover).toBeLessThanOrEqual((LEASE_SECONDS + 2) * 1000);
+      // The follower may take over only a lease duration after it *saw* the last renewal (its own clock, so
+      // skew cannot make two leaders), and it looks once per retry period: the kill-to-leader time is at
+      // most the lease duration plus one retry period (1 s), plus the requests' own latency.
+      expect(handover).toBeLessThanOrEqual((LEASE_SECONDS + 1) * 1000 + 500);
 
       await apply({ apiVersion: "v1", kind: "Service", metadata: { name: "sn1" }, spec: { selector: { app: "s0" }, ports: [{ port: 80, targetPort: 8080 }] } }, ns);
       await apply({ apiVersion: "msvcbench.io/v1alpha1", kind: "ProxyService", metadata: { name: "ps-s1" }, spec: { serviceName: "sn1", port: 80 } }, ns);

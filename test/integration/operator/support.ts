@@ -15,9 +15,12 @@ import { waitFor } from "../../support/wait-for.js";
 export const repoRoot = path.resolve(import.meta.dirname, "../../..");
 const logDir = path.join(repoRoot, ".local-cluster", "test-logs");
 
-let adminKc = adminKubeConfig();
+// Read on first use, not at import: a benchmark that brings up a cluster of its own (useCluster) must not
+// need the shared one to exist.
+let adminKc: k8s.KubeConfig | undefined;
+const currentAdmin = (): k8s.KubeConfig => (adminKc ??= adminKubeConfig());
 /** The admin's raw client: tests arrange and inspect the cluster with it, the operator never uses it. */
-export let admin = new KubeHttp(connectionOf(adminKc));
+export let admin = new KubeHttp(connectionOf(currentAdmin));
 
 /**
  * Points every helper here at another cluster (a PrivateCluster, for a test that restarts components and
@@ -25,20 +28,26 @@ export let admin = new KubeHttp(connectionOf(adminKc));
  */
 export function useCluster(kc: k8s.KubeConfig): void {
   adminKc = kc;
-  admin = new KubeHttp(connectionOf(kc));
+  admin = new KubeHttp(connectionOf(() => kc));
 }
 
 /**
  * client-node's own KubeConfig as the connection of the tests' admin client: the operator's processes load
  * their kubeconfig with src/kube/connection.ts, the tests with the library, so each checks the other.
  */
-function connectionOf(kc: k8s.KubeConfig): ApiServerConnection {
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new Error("the admin kubeconfig has no current cluster");
-  return { server: new URL(cluster.server), source: "admin kubeconfig", applyToHTTPSOptions: (options) => kc.applyToHTTPSOptions(options) };
+function connectionOf(kc: () => k8s.KubeConfig): ApiServerConnection {
+  return {
+    get server() {
+      const cluster = kc().getCurrentCluster();
+      if (!cluster) throw new Error("the admin kubeconfig has no current cluster");
+      return new URL(cluster.server);
+    },
+    source: "admin kubeconfig",
+    applyToHTTPSOptions: (options) => kc().applyToHTTPSOptions(options),
+  };
 }
 
-export const currentAdminKubeConfig = (): k8s.KubeConfig => adminKc;
+export const currentAdminKubeConfig = (): k8s.KubeConfig => currentAdmin();
 
 /** Reads every document of a YAML file in the repository. */
 export function readYaml(file: string): KubeObject[] {
@@ -179,7 +188,7 @@ export async function operatorKubeconfig(namespace: string): Promise<{ file: str
     `/api/v1/namespaces/${namespace}/serviceaccounts/${sa}/token`,
     { body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 7200 } } },
   );
-  const cluster = adminKc.getCurrentCluster()!;
+  const cluster = currentAdmin().getCurrentCluster()!;
   const kc = new k8s.KubeConfig();
   kc.loadFromOptions({
     clusters: [{ name: "local", server: cluster.server, caData: cluster.caData, caFile: cluster.caFile, skipTLSVerify: cluster.skipTLSVerify }],
@@ -324,7 +333,7 @@ export async function watchReadyEndpoints(namespace: string, service: string): P
   );
   for (const s of list.items) slices.set(s.metadata.name, readyOf(s).length);
   min = total();
-  const controller = await new k8s.Watch(adminKc).watch(
+  const controller = await new k8s.Watch(currentAdmin()).watch(
     `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`,
     { labelSelector: `kubernetes.io/service-name=${service}`, resourceVersion: list.metadata.resourceVersion },
     (type: string, obj: EndpointSlice) => {
