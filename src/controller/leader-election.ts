@@ -2,6 +2,7 @@ import type { KubeClient } from "../kube/client.js";
 import { isConflict } from "../kube/errors.js";
 import type { KubeObject } from "../kube/object.js";
 import { Resources } from "../kube/resources.js";
+import type { WatchStream } from "../kube/watch.js";
 import type { Clock } from "./clock.js";
 
 export interface LeaseConfig {
@@ -17,7 +18,7 @@ export interface LeaseConfig {
   readonly retryPeriodMs: number;
 }
 
-interface Lease extends KubeObject {
+export interface Lease extends KubeObject {
   spec?: {
     holderIdentity?: string | null;
     leaseDurationSeconds?: number;
@@ -27,11 +28,19 @@ interface Lease extends KubeObject {
   };
 }
 
+/** Watches the Lease from a resourceVersion, telling `onLease` of each change. */
+export type LeaseWatch = (resourceVersion: string, onLease: (lease: Lease) => void) => WatchStream;
+
 /**
  * Leader election on a coordination.k8s.io Lease, following client-go's algorithm. A lease held by someone
  * else counts as expired only when its record has not changed for leaseDuration as measured on *our* clock
  * (we note when we last saw it change), so clock skew between replicas cannot make two leaders.
  * Writes use the Lease's resourceVersion, so two candidates racing for it cannot both win.
+ *
+ * Where we differ from client-go: a follower also watches the Lease. Polling alone sees a renewal up to a
+ * retry period late, so a crashed leader would be replaced up to a retry period after its lease ran out;
+ * with the watch, the follower's count starts when the last renewal happened, and the handover lands within
+ * the lease duration of the crash. Polling stays as the fallback whenever the watch is down.
  */
 export class LeaderElector {
   readonly #cfg: LeaseConfig;
@@ -45,11 +54,14 @@ export class LeaderElector {
   #lastRenew = 0;
   #stopped = false;
   #cancel: () => void = () => undefined;
+  readonly #watchLease: LeaseWatch | undefined;
+  #watch: WatchStream | undefined;
 
-  constructor(cfg: LeaseConfig, client: KubeClient, clock: Clock) {
+  constructor(cfg: LeaseConfig, client: KubeClient, clock: Clock, watchLease?: LeaseWatch) {
     this.#cfg = cfg;
     this.#client = client;
     this.#clock = clock;
+    this.#watchLease = watchLease;
   }
 
   get isLeader(): boolean {
@@ -63,6 +75,7 @@ export class LeaderElector {
   async acquire(onLost: () => void): Promise<boolean> {
     while (!this.#stopped) {
       if (await this.#tryAcquireOrRenew().catch(() => false)) {
+        this.#unfollow();
         this.#isLeader = true;
         this.#lastRenew = this.#clock.now();
         void this.#renewLoop(onLost);
@@ -89,6 +102,7 @@ export class LeaderElector {
   async release(): Promise<void> {
     this.#stopped = true;
     this.#cancel();
+    this.#unfollow();
     if (!this.#isLeader) return;
     this.#isLeader = false;
     const lease = await this.#client.get<Lease>(Resources.lease, this.#cfg.namespace, this.#cfg.name).catch(() => undefined);
@@ -128,12 +142,9 @@ export class LeaderElector {
       return true;
     }
     const spec = existing.spec ?? {};
-    const record = JSON.stringify([spec.holderIdentity, spec.renewTime, spec.acquireTime]);
-    if (record !== this.#observedRecord) {
-      this.#observedRecord = record;
-      this.#observedAt = now;
-    }
+    this.#observe(existing, now);
     const heldByOther = !!spec.holderIdentity && spec.holderIdentity !== identity;
+    if (heldByOther) this.#follow(existing);
     const duration = (spec.leaseDurationSeconds ?? leaseDurationSeconds) * 1000;
     this.#otherExpiresAt = heldByOther ? this.#observedAt + duration : undefined;
     if (heldByOther && this.#observedAt + duration > now) return false;
@@ -154,6 +165,31 @@ export class LeaderElector {
       if (isConflict(err)) return false;
       throw err;
     }
+  }
+
+  /** Notes when the Lease's record last changed, on our clock. */
+  #observe(lease: Lease, now: number): void {
+    const spec = lease.spec ?? {};
+    const record = JSON.stringify([spec.holderIdentity, spec.renewTime, spec.acquireTime]);
+    if (record !== this.#observedRecord) {
+      this.#observedRecord = record;
+      this.#observedAt = now;
+    }
+  }
+
+  /** Opens the watch on the Lease unless it is open; when it ends (timeout, error), the next poll reopens it. */
+  #follow(lease: Lease): void {
+    if (this.#watch || !this.#watchLease || this.#stopped || !lease.metadata.resourceVersion) return;
+    const watch = this.#watchLease(lease.metadata.resourceVersion, (changed) => this.#observe(changed, this.#clock.now()));
+    this.#watch = watch;
+    void watch.done.then(() => {
+      if (this.#watch === watch) this.#watch = undefined;
+    });
+  }
+
+  #unfollow(): void {
+    this.#watch?.abort();
+    this.#watch = undefined;
   }
 
   #sleep(ms: number): Promise<void> {

@@ -7,13 +7,14 @@ import { EventRecorder } from "../kube/events.js";
 import { KubeHttp } from "../kube/http.js";
 import { requestInfo } from "../kube/request-info.js";
 import type { KubeObject } from "../kube/object.js";
-import { Resources } from "../kube/resources.js";
+import { collectionPath, Resources } from "../kube/resources.js";
+import { openWatch } from "../kube/watch.js";
 import type { V1Service } from "@kubernetes/client-node";
 import { OWNED_KINDS, kindKey, type Caches } from "./caches.js";
 import { systemClock } from "./clock.js";
 import { startHealthServer } from "./health-server.js";
 import { Informer } from "./informer.js";
-import { LeaderElector } from "./leader-election.js";
+import { LeaderElector, type Lease, type LeaseWatch } from "./leader-election.js";
 import { ControllerMetrics } from "./metrics.js";
 import { ownersOf } from "./owner-mapping.js";
 import { WorkQueue } from "./queue.js";
@@ -99,9 +100,7 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
   log.info({ address: opts.metricsAddress, namespaces: opts.namespaces ?? "all" }, "serving metrics and health");
   for (const informer of informers) informer.start();
 
-  const elector = opts.leaderElection
-    ? new LeaderElector({ ...opts.leaderElection, identity: opts.identity }, client, clock)
-    : undefined;
+  const elector = opts.leaderElection ? new LeaderElector({ ...opts.leaderElection, identity: opts.identity }, client, clock, leaseWatch(http, opts.leaderElection)) : undefined;
   let lostLeadership: (err: Error) => void = () => undefined;
   const lost = new Promise<never>((_, reject) => (lostLeadership = reject));
   lost.catch(() => undefined);
@@ -163,5 +162,16 @@ function slim<T extends KubeObject>(obj: T, keepManagedFields = false): T {
   return {
     ...obj,
     metadata: { ...metadata, ...(kept ? { annotations: kept } : {}), ...(keepManagedFields && managedFields ? { managedFields } : {}) },
+  };
+}
+
+/** A watch on the one Lease of leader election (by name), so a follower sees each renewal as it happens. */
+function leaseWatch(http: KubeHttp, lease: { readonly namespace: string; readonly name: string }): LeaseWatch {
+  const path = collectionPath(Resources.lease, lease.namespace);
+  return (resourceVersion, onLease) => {
+    http.observe("GET", path, true);
+    return openWatch(http, path, { resourceVersion, fieldSelector: `metadata.name=${lease.name}`, timeoutSeconds: 300 }, (e) => {
+      if (e.type !== "BOOKMARK") onLease(e.object as Lease);
+    });
   };
 }

@@ -23,7 +23,7 @@ export interface WatchStream {
 export function openWatch(
   http: KubeHttp,
   path: string,
-  params: { resourceVersion: string; labelSelector?: string; timeoutSeconds: number },
+  params: { resourceVersion: string; labelSelector?: string; fieldSelector?: string; timeoutSeconds: number },
   onEvent: (e: WatchEvent) => void,
 ): WatchStream {
   const abort = new AbortController();
@@ -43,6 +43,7 @@ export function openWatch(
     resourceVersion: params.resourceVersion,
     allowWatchBookmarks: true,
     labelSelector: params.labelSelector,
+    fieldSelector: params.fieldSelector,
     timeoutSeconds: params.timeoutSeconds,
   };
   // The server ends the watch after timeoutSeconds and sends bookmarks meanwhile: a silence well past

@@ -1,14 +1,24 @@
 import { describe, expect, it } from "vitest";
 import { FakeClock } from "../../src/controller/clock.js";
-import { LeaderElector } from "../../src/controller/leader-election.js";
+import { LeaderElector, type Lease, type LeaseWatch } from "../../src/controller/leader-election.js";
 import type { KubeClient } from "../../src/kube/client.js";
 import { KubeApiError } from "../../src/kube/errors.js";
 import type { KubeObject } from "../../src/kube/object.js";
 
-/** An in-memory Lease API with the API server's optimistic locking (resourceVersion) on update. */
-function fakeLeaseApi(): { client: KubeClient; lease: () => KubeObject | undefined } {
+/** An in-memory Lease API with the API server's optimistic locking (resourceVersion) on update, and a watch. */
+function fakeLeaseApi(): { client: KubeClient; lease: () => KubeObject | undefined; watch: LeaseWatch; watchers: () => number } {
   let stored: KubeObject | undefined;
   let rv = 0;
+  const listeners = new Set<(lease: Lease) => void>();
+  const notify = (): void => {
+    for (const l of listeners) l(structuredClone(stored) as Lease);
+  };
+  const watch: LeaseWatch = (_rv, onLease) => {
+    listeners.add(onLease);
+    let end: (e: Error | null) => void = () => undefined;
+    const done = new Promise<Error | null>((resolve) => (end = resolve));
+    return { done, abort: () => (listeners.delete(onLease), end(null)) };
+  };
   const client = {
     get: async () => (stored ? structuredClone(stored) : undefined),
     create: async (obj: KubeObject) => {
@@ -19,10 +29,11 @@ function fakeLeaseApi(): { client: KubeClient; lease: () => KubeObject | undefin
     replace: async (obj: KubeObject) => {
       if (obj.metadata.resourceVersion !== stored?.metadata.resourceVersion) throw new KubeApiError(409, "Conflict", "stale", "PUT");
       stored = { ...structuredClone(obj), metadata: { ...obj.metadata, resourceVersion: String(++rv) } };
+      notify();
       return stored;
     },
   } as unknown as KubeClient;
-  return { client, lease: () => stored };
+  return { client, lease: () => stored, watch, watchers: () => listeners.size };
 }
 
 const config = (identity: string) => ({
@@ -89,5 +100,30 @@ describe("LeaderElector", () => {
     }
     // Retries every 2 s would land at 16 s; the candidate wakes at the lease's expiry instead.
     expect(ledAt - start).toBe(15_000);
+  });
+
+  it("watching the Lease, replaces a crashed leader a lease duration after its last renewal, not after it noticed", async () => {
+    const clock = new FakeClock(1_000_000);
+    const api = fakeLeaseApi();
+    const spec = (renewTime: number) => ({ holderIdentity: "crashed", leaseDurationSeconds: 15, renewTime: new Date(renewTime).toISOString() });
+    await api.client.create({ apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: "lease", namespace: "ns" }, spec: spec(clock.now()) });
+    const b = new LeaderElector(config("b"), api.client, clock, api.watch);
+    const start = clock.now();
+    let ledAt = 0;
+    void b.acquire(() => undefined).then(() => (ledAt = clock.now()));
+    await settle();
+    expect(api.watchers()).toBe(1);
+
+    // The leader renews once more 700 ms in, then crashes. Polling every 2 s would see that renewal at
+    // 2 s and wait until 17 s; the watch sees it at 700 ms.
+    clock.advance(700);
+    const lease = api.lease()!;
+    await api.client.replace({ ...lease, spec: spec(clock.now()) });
+    while (ledAt === 0 && clock.now() - start < 30_000) {
+      clock.advance(100);
+      await settle();
+    }
+    expect(ledAt - start).toBe(15_700);
+    expect(api.watchers()).toBe(0); // the leader stops watching
   });
 });

@@ -2,12 +2,13 @@ import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../../../src/kube/object.js";
 import { waitFor } from "../../support/wait-for.js";
 import { useOperator } from "./harness.js";
-import { apply, deploySampleApp, getPs, mergePatch, readYaml, remove, waitReady } from "./support.js";
+import { apply, deploySampleApp, getPs, mergePatch, metricValue, readYaml, remove, startOperator, waitReady } from "./support.js";
 
 // Acceptance 11 of issue 4: the operator runs under the shipped ClusterRole (every test file does), and
 // the ClusterRole grants nothing the operator does not use. The operator counts each request it sends by
 // RBAC verb and resource (proxy_service_operator_api_requests_total); after a full lifecycle every rule
-// of the ClusterRole must have been exercised, and nothing outside it.
+// of the ClusterRole must have been exercised, and nothing outside it. A second replica stands by, as in
+// a Deployment with two replicas, so that what only a follower does (watch the Lease) is counted too.
 
 interface Rule {
   apiGroups: string[];
@@ -23,6 +24,19 @@ describe("the shipped ClusterRole", () => {
 
   it("lists exactly the verbs and resources the operator uses", async () => {
     const { ns } = h;
+    await waitFor(async () => metricValue(await h.operator.metrics(), 'leader_election_master_status{name="proxyservice"}') === 1, {
+      description: "the first replica leading",
+    });
+    const standby = await startOperator(h.kubeconfig, ns);
+    let standbyMetrics = "";
+    try {
+      standbyMetrics = await waitFor(async () => {
+        const text = await standby.metrics();
+        return text.includes('verb="watch",group="coordination.k8s.io",resource="leases"') ? text : undefined;
+      }, { description: "the standby replica watching the Lease" });
+    } finally {
+      await standby.stop("SIGTERM");
+    }
     await deploySampleApp(ns);
     for (const obj of readYaml("example/proxy-service-example.yaml")) await apply(obj, ns);
     await waitReady(ns, "ps-s0", 60_000);
@@ -40,8 +54,8 @@ describe("the shipped ClusterRole", () => {
     });
 
     const used = new Set(
-      (await h.operator.metrics())
-        .split("\n")
+      [await h.operator.metrics(), standbyMetrics]
+        .flatMap((text) => text.split("\n"))
         .filter((l) => l.startsWith("proxy_service_operator_api_requests_total{") && Number(l.split(" ")[1]) > 0)
         .map((l) => {
           const label = (name: string): string => new RegExp(`${name}="([^"]*)"`).exec(l)?.[1] ?? "";
