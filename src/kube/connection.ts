@@ -56,9 +56,23 @@ export function inCluster(env: NodeJS.ProcessEnv = process.env, dir = SERVICE_AC
   const host = env.KUBERNETES_SERVICE_HOST ?? "";
   const port = env.KUBERNETES_SERVICE_PORT ?? "443";
   const server = new URL(`https://${host.includes(":") ? `[${host}]` : host}:${port}`);
-  const ca = readFileSync(path.join(dir, "ca.crt"));
+  const unreadable = (file: string, err: unknown): KubeconfigError =>
+    new KubeconfigError("in-cluster", `cannot read ${file} (${(err as Error).message})`, "mount the ServiceAccount token (automountServiceAccountToken: true) or pass --kubeconfig", { cause: err });
+  let ca: Buffer;
+  try {
+    ca = readFileSync(path.join(dir, "ca.crt"));
+  } catch (err) {
+    throw unreadable(path.join(dir, "ca.crt"), err);
+  }
   const namespaceFile = path.join(dir, "namespace");
-  const token = rereadingFile(path.join(dir, "token"), TOKEN_REREAD_MS);
+  const tokenFile = rereadingFile(path.join(dir, "token"), TOKEN_REREAD_MS);
+  const token = (): string => {
+    try {
+      return tokenFile();
+    } catch (err) {
+      throw unreadable(path.join(dir, "token"), err);
+    }
+  };
   return {
     server,
     source: "in-cluster",
@@ -125,7 +139,11 @@ function withAbsoluteClusterPaths(c: Cluster, dir: string): Cluster {
   return c.caFile ? { ...c, caFile: absolute(dir, c.caFile) } : c;
 }
 
-/** Resolves a user's file paths before client-node reads `token-file` while parsing. */
+/**
+ * Resolves a user's file paths before client-node reads `token-file` while parsing; an exec plugin's
+ * command too when it is a relative path (it has a slash), as kubectl does, while a bare name is looked up
+ * on $PATH.
+ */
 function withAbsoluteUserPaths(users: unknown, dir: string): unknown {
   if (!Array.isArray(users)) return users;
   return users.map((u: { user?: Record<string, unknown> }) => {
@@ -133,6 +151,10 @@ function withAbsoluteUserPaths(users: unknown, dir: string): unknown {
     const user = { ...u.user };
     for (const key of ["client-certificate", "client-key", "token-file"]) {
       if (typeof user[key] === "string") user[key] = absolute(dir, user[key] as string);
+    }
+    const exec = user.exec as { command?: unknown } | undefined;
+    if (typeof exec?.command === "string" && exec.command.includes("/") && !path.isAbsolute(exec.command)) {
+      user.exec = { ...exec, command: path.resolve(dir, exec.command) };
     }
     return { ...u, user };
   });

@@ -82,14 +82,21 @@ describe("fromKubeconfigFiles", () => {
     expect(basic.auth).toBe("admin:secret");
   });
 
-  it("runs an exec credential plugin and sends the token it prints", async () => {
-    const plugin = path.join(dir, "plugin.sh");
+  it("runs an exec credential plugin (a relative command is relative to the kubeconfig) and sends the token it prints", async () => {
+    mkdirSync(path.join(dir, "bin"));
+    const plugin = path.join(dir, "bin", "plugin.sh");
     const credential = { apiVersion: "client.authentication.k8s.io/v1", kind: "ExecCredential", status: { token: "from-plugin", expirationTimestamp: "2999-01-01T00:00:00Z" } };
     writeFileSync(plugin, `#!/bin/sh\necho '${JSON.stringify(credential)}'\n`);
     chmodSync(plugin, 0o755);
-    const file = kubeconfig("config", oneContext({ exec: { apiVersion: "client.authentication.k8s.io/v1", command: plugin, interactiveMode: "Never" } }));
-    const options = await optionsOf(fromKubeconfigFiles([file]));
-    expect(options.headers.Authorization).toBe("Bearer from-plugin");
+    const file = kubeconfig("config", oneContext({ exec: { apiVersion: "client.authentication.k8s.io/v1", command: "./bin/plugin.sh", interactiveMode: "Never" } }));
+    const previous = process.cwd();
+    process.chdir(os.tmpdir());
+    try {
+      const options = await optionsOf(fromKubeconfigFiles([file]));
+      expect(options.headers.Authorization).toBe("Bearer from-plugin");
+    } finally {
+      process.chdir(previous);
+    }
   });
 
   it("merges several files as kubectl does: the first to name an entry or the current context wins", async () => {
@@ -147,6 +154,12 @@ describe("inCluster", () => {
     expect((await optionsOf(connection)).headers.Authorization).toBe("Bearer one");
     vi.advanceTimersByTime(31_000);
     expect((await optionsOf(connection)).headers.Authorization).toBe("Bearer two");
+  });
+
+  it("says what to mount when the pod has no ServiceAccount token", () => {
+    expect(() => inCluster({ KUBERNETES_SERVICE_HOST: "10.96.0.1" }, path.join(dir, "absent"))).toThrow(
+      /in-cluster: cannot read .*ca\.crt .*; mount the ServiceAccount token \(automountServiceAccountToken: true\) or pass --kubeconfig/,
+    );
   });
 
   it("brackets an IPv6 service address", () => {
