@@ -56,56 +56,56 @@ async function withHttp(kubeconfig: string, use: (http: KubeHttp) => Promise<voi
 describe("KubeHttp with a connection from src/kube/connection.ts", () => {
   it("reaches the API server with the admin kubeconfig's CA and client certificate", async () => {
     await withHttp(adminKubeconfigPath, async (http) => {
-        const version = await http.request<{ gitVersion: string }>("GET", "/version");
-        expect(version.gitVersion).toMatch(/^v1\.\d+\.\d+/);
-        // system:masters may list namespaces; the request is authenticated as the admin, not anonymous.
-        const list = await http.request<{ items: KubeObject[] }>("GET", "/api/v1/namespaces");
-        expect(list.items.map((n) => n.metadata.name)).toContain(ns.name);
+      const version = await http.request<{ gitVersion: string }>("GET", "/version");
+      expect(version.gitVersion).toMatch(/^v1\.\d+\.\d+/);
+      // system:masters may list namespaces; the request is authenticated as the admin, not anonymous.
+      const list = await http.request<{ items: KubeObject[] }>("GET", "/api/v1/namespaces");
+      expect(list.items.map((n) => n.metadata.name)).toContain(ns.name);
     });
   });
 
   it("watches a collection: every change in order, then the end the server chose (timeoutSeconds)", async () => {
     await withHttp(adminKubeconfigPath, async (http) => {
-        const list = await http.request<{ metadata: { resourceVersion: string } }>("GET", configMaps(ns.name));
-        const seen: string[] = [];
-        const watch = openWatch(http, configMaps(ns.name), { resourceVersion: list.metadata.resourceVersion, timeoutSeconds: 3 }, (e: WatchEvent) => {
-          if (e.object.metadata.name === "watched") seen.push(e.type);
-        });
-        await http.request("POST", configMaps(ns.name), { body: { metadata: { name: "watched" }, data: { a: "1" } } });
-        await http.request("PATCH", `${configMaps(ns.name)}/watched`, { body: { data: { a: "2" } }, contentType: "application/merge-patch+json" });
-        await http.request("DELETE", `${configMaps(ns.name)}/watched`);
-        await waitFor(() => seen.length === 3, { description: "three events for ConfigMap watched", timeout: 10_000 });
-        expect(seen).toEqual(["ADDED", "MODIFIED", "DELETED"]);
-        expect(await watch.done).toBeNull();
+      const list = await http.request<{ metadata: { resourceVersion: string } }>("GET", configMaps(ns.name));
+      const seen: string[] = [];
+      const watch = openWatch(http, configMaps(ns.name), { resourceVersion: list.metadata.resourceVersion, timeoutSeconds: 3 }, (e: WatchEvent) => {
+        if (e.object.metadata.name === "watched") seen.push(e.type);
+      });
+      await http.request("POST", configMaps(ns.name), { body: { metadata: { name: "watched" }, data: { a: "1" } } });
+      await http.request("PATCH", `${configMaps(ns.name)}/watched`, { body: { data: { a: "2" } }, contentType: "application/merge-patch+json" });
+      await http.request("DELETE", `${configMaps(ns.name)}/watched`);
+      await waitFor(() => seen.length === 3, { description: "three events for ConfigMap watched", timeout: 10_000 });
+      expect(seen).toEqual(["ADDED", "MODIFIED", "DELETED"]);
+      expect(await watch.done).toBeNull();
     });
   });
 
   it("ends a watch at once, without an error, when aborted", async () => {
     await withHttp(adminKubeconfigPath, async (http) => {
-        const list = await http.request<{ metadata: { resourceVersion: string } }>("GET", configMaps(ns.name));
-        const watch = openWatch(http, configMaps(ns.name), { resourceVersion: list.metadata.resourceVersion, timeoutSeconds: 300 }, () => undefined);
-        const started = Date.now();
-        watch.abort();
-        expect(await watch.done).toBeNull();
-        expect(Date.now() - started).toBeLessThan(1_000);
+      const list = await http.request<{ metadata: { resourceVersion: string } }>("GET", configMaps(ns.name));
+      const watch = openWatch(http, configMaps(ns.name), { resourceVersion: list.metadata.resourceVersion, timeoutSeconds: 300 }, () => undefined);
+      const started = Date.now();
+      watch.abort();
+      expect(await watch.done).toBeNull();
+      expect(Date.now() - started).toBeLessThan(1_000);
     });
   });
 
   it("authenticates a ServiceAccount token, and says 403 Forbidden for a request or watch RBAC denies", async () => {
     const kubeconfig = await unboundServiceAccountKubeconfig(ns.name);
     await withHttp(kubeconfig, async (http) => {
-        // Any authenticated identity may read /version; an unknown token would get 401.
-        await expect(http.request("GET", "/version")).resolves.toBeDefined();
-        const denied = await http.request("GET", configMaps(ns.name)).catch((err: unknown) => err);
-        expect(denied).toBeInstanceOf(KubeApiError);
-        expect((denied as KubeApiError).status).toBe(403);
-        expect((denied as KubeApiError).message).toContain(`GET ${configMaps(ns.name)}: 403 Forbidden`);
-        const watch = openWatch(http, configMaps(ns.name), { resourceVersion: "0", timeoutSeconds: 5 }, () => undefined);
-        const failed = await watch.done;
-        expect(failed).toBeInstanceOf(KubeApiError);
-        expect((failed as KubeApiError).status).toBe(403);
-        expect(failed?.message).toContain(`WATCH ${configMaps(ns.name)}: 403 Forbidden`);
-        expect(failed?.message).toContain('system:serviceaccount:');
+      // Any authenticated identity may read /version; an unknown token would get 401.
+      await expect(http.request("GET", "/version")).resolves.toBeDefined();
+      const denied = await http.request("GET", configMaps(ns.name)).catch((err: unknown) => err);
+      expect(denied).toBeInstanceOf(KubeApiError);
+      expect((denied as KubeApiError).status).toBe(403);
+      expect((denied as KubeApiError).message).toContain(`GET ${configMaps(ns.name)}: 403 Forbidden`);
+      const watch = openWatch(http, configMaps(ns.name), { resourceVersion: "0", timeoutSeconds: 5 }, () => undefined);
+      const failed = await watch.done;
+      expect(failed).toBeInstanceOf(KubeApiError);
+      expect((failed as KubeApiError).status).toBe(403);
+      expect(failed?.message).toContain(`WATCH ${configMaps(ns.name)}: 403 Forbidden`);
+      expect(failed?.message).toContain('system:serviceaccount:');
     });
   });
 });
