@@ -8,7 +8,7 @@ import { KubeClient } from "../kube/client.js";
 import { KubeHttp } from "../kube/http.js";
 import type { KubeObject } from "../kube/object.js";
 import { Resources, type ResourceType } from "../kube/resources.js";
-import { loadConnection } from "../kube/connection.js";
+import { KubeconfigError, loadConnection, type ApiServerConnection } from "../kube/connection.js";
 
 interface RestoreFlags {
   kubeconfig?: string;
@@ -32,8 +32,8 @@ export function restoreCommand(): Command {
     .option("-A, --all-namespaces", "every namespace")
     .option("--dry-run", "print what would be restored, change nothing")
     .option("--remove-finalizers", `also remove the operator's finalizer (${FINALIZER}) from ProxyServices in scope, so they can be deleted`)
-    .action(async (names: string[], flags: RestoreFlags) => {
-      const client = new KubeClient(new KubeHttp(loadConnection(flags.kubeconfig)));
+    .action(async (names: string[], flags: RestoreFlags, command: Command) => {
+      const client = new KubeClient(new KubeHttp(connectionOrExit(flags.kubeconfig, command)));
       const namespace = flags.allNamespaces ? undefined : flags.namespace;
       let restored = 0;
       for (const service of await listAll<V1Service & KubeObject>(client, Resources.service, namespace)) {
@@ -70,4 +70,14 @@ async function listAll<T extends KubeObject>(client: KubeClient, r: ResourceType
     token = page.continue;
   } while (token);
   return items;
+}
+
+/** The connection, or exit 2 with the kubeconfig's problem and its fix (bad input, not a crash). */
+function connectionOrExit(file: string | undefined, command: Command): ApiServerConnection {
+  try {
+    return loadConnection(file);
+  } catch (err) {
+    if (err instanceof KubeconfigError) command.error(`error: ${err.message}`, { exitCode: 2, code: "restore.kubeconfig" });
+    throw err;
+  }
 }

@@ -88,8 +88,8 @@ export class LeaderElector {
 
   /**
    * A retry period, or less when the other holder's lease expires sooner: a follower then tries at the
-   * moment of expiry, so a crashed leader is replaced after the lease duration plus at most the time it
-   * took to notice its last renewal (under one retry period), not plus another retry period on top.
+   * moment of expiry rather than at its next retry. The expiry counts from when we saw the last renewal:
+   * at once through the watch, or up to a retry period late when only polling.
    */
   #untilNextAttempt(): number {
     const { retryPeriodMs } = this.#cfg;
