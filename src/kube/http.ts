@@ -3,6 +3,9 @@ import https from "node:https";
 import type { ApiServerConnection } from "./connection.js";
 import { KubeApiError } from "./errors.js";
 
+/** Past the 60 s request timeout, so that no request is cut short when its agent is retired. */
+const RETIRED_AGENT_GRACE_MS = 120_000;
+
 export type Query = Record<string, string | number | boolean | undefined>;
 
 export interface RequestOptions {
@@ -22,8 +25,7 @@ export interface RequestOptions {
  */
 export class KubeHttp {
   readonly #connection: ApiServerConnection;
-  #requestAgent: http.Agent | undefined;
-  #watchAgent: http.Agent | undefined;
+  readonly #agents: Partial<Record<"request" | "watch", { readonly agent: http.Agent; readonly material: string }>> = {};
   /** Told about every request (watches too, via `observe`), to count what RBAC must allow. */
   readonly observe: (method: string, path: string, isWatch?: boolean) => void;
 
@@ -118,12 +120,17 @@ export class KubeHttp {
   }
 
   /**
-   * The agent, made on first use with the first request's TLS material. Requests share at most 16
-   * connections; watches get one each.
+   * The agent for requests (at most 16 shared connections) or for watches (one each), made with the TLS
+   * material of the credentials. When that material changes (an exec plugin handed out a new client
+   * certificate), later requests get a new agent; the old one is closed once its requests have had their
+   * time (watches on it end, and their watchers resume on the new one).
    */
   #agentFor(tls: https.RequestOptions, use: "request" | "watch"): http.Agent {
-    const existing = use === "request" ? this.#requestAgent : this.#watchAgent;
-    if (existing) return existing;
+    const existing = this.#agents[use];
+    // By content, not by reference: a KubeConfig-style connection may read the files afresh for every request.
+    const material = [tls.ca, tls.cert, tls.key].map(pemText).join("\0");
+    if (existing?.material === material) return existing.agent;
+    if (existing) setTimeout(() => existing.agent.destroy(), RETIRED_AGENT_GRACE_MS).unref();
     const maxSockets = use === "request" ? 16 : Infinity;
     const agent =
       this.#connection.server.protocol === "https:"
@@ -137,16 +144,24 @@ export class KubeHttp {
             ...(tls.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: tls.rejectUnauthorized }),
           })
         : new http.Agent({ keepAlive: true, maxSockets });
-    if (use === "request") this.#requestAgent = agent;
-    else this.#watchAgent = agent;
+    this.#agents[use] = { agent, material };
     return agent;
   }
 
   /** Closes the connections so the process can exit. */
   close(): void {
-    this.#requestAgent?.destroy();
-    this.#watchAgent?.destroy();
+    this.#agents.request?.agent.destroy();
+    this.#agents.watch?.agent.destroy();
   }
+}
+
+/** A CA, certificate or key option as text (PEM), whatever form it was given in. */
+function pemText(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  if (Array.isArray(value)) return value.map(pemText).join("\n");
+  if (Buffer.isBuffer(value)) return value.toString("latin1");
+  if (typeof value === "string") return value;
+  return JSON.stringify(value);
 }
 
 function transportOf(url: URL): typeof https | typeof http {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -51,6 +51,54 @@ async function withHttp(kubeconfig: string, use: (http: KubeHttp) => Promise<voi
   } finally {
     http.close();
   }
+}
+
+/** Who the API server says the client is (a SelfSubjectReview: any authenticated identity may ask). */
+async function whoAmI(http: KubeHttp): Promise<string> {
+  const review = await http.request<{ status: { userInfo: { username: string } } }>("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", {
+    body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" },
+  });
+  return review.status.userInfo.username;
+}
+
+/**
+ * A kubeconfig whose exec plugin hands out the admin's client certificate, valid for two seconds, and the
+ * scheduler's from then on: a client certificate that rotates, as some credential plugins do.
+ */
+function rotatingCertificateKubeconfig(): string {
+  const pki = path.join(path.dirname(adminKubeconfigPath), "pki");
+  const credential = (identity: string, expires: string): string =>
+    JSON.stringify({
+      apiVersion: "client.authentication.k8s.io/v1",
+      kind: "ExecCredential",
+      status: {
+        clientCertificateData: readFileSync(path.join(pki, `${identity}.crt`), "utf8"),
+        clientKeyData: readFileSync(path.join(pki, `${identity}.key`), "utf8"),
+        expirationTimestamp: expires,
+      },
+    });
+  writeFileSync(path.join(scratch, "first.json"), credential("admin", new Date(Date.now() + 2_000).toISOString()));
+  writeFileSync(path.join(scratch, "then.json"), credential("scheduler", "2999-01-01T00:00:00Z"));
+  const plugin = path.join(scratch, "rotating-plugin.sh");
+  writeFileSync(plugin, `#!/bin/sh
+cd "$(dirname "$0")"
+if [ -e used ]; then cat then.json; else touch used; cat first.json; fi
+`);
+  chmodSync(plugin, 0o755);
+  const cluster = currentAdminKubeConfig().getCurrentCluster()!;
+  const file = path.join(scratch, "rotating.kubeconfig");
+  writeFileSync(
+    file,
+    stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [{ name: "local", cluster: { server: cluster.server, "certificate-authority-data": cluster.caData } }],
+      users: [{ name: "rotating", user: { exec: { apiVersion: "client.authentication.k8s.io/v1", command: plugin, interactiveMode: "Never" } } }],
+      contexts: [{ name: "rotating", context: { cluster: "local", user: "rotating" } }],
+      "current-context": "rotating",
+    }),
+  );
+  return file;
 }
 
 describe("KubeHttp with a connection from src/kube/connection.ts", () => {
@@ -106,6 +154,18 @@ describe("KubeHttp with a connection from src/kube/connection.ts", () => {
       expect((failed as KubeApiError).status).toBe(403);
       expect(failed?.message).toContain(`WATCH ${configMaps(ns.name)}: 403 Forbidden`);
       expect(failed?.message).toContain('system:serviceaccount:');
+    });
+  });
+
+  it("presents the new client certificate once an exec plugin rotates it", async () => {
+    await withHttp(rotatingCertificateKubeconfig(), async (http) => {
+      const first = await whoAmI(http);
+      const rotated = await waitFor(async () => {
+        const now = await whoAmI(http);
+        return now !== first ? now : undefined;
+      }, { timeout: 15_000, description: "the identity of the rotated certificate" });
+      expect(first).not.toMatch(/scheduler/);
+      expect(rotated).toBe("system:kube-scheduler");
     });
   });
 });
