@@ -27,17 +27,22 @@ async function unboundServiceAccountKubeconfig(namespace: string): Promise<strin
   const { status } = await admin.request<{ status: { token: string } }>("POST", `/api/v1/namespaces/${namespace}/serviceaccounts/nobody/token`, {
     body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 600 } },
   });
+  return writeKubeconfig("nobody", { token: status.token }, namespace);
+}
+
+/** A kubeconfig file for the local cluster (its server and CA) with one user, which is its current context. */
+function writeKubeconfig(name: string, user: Record<string, unknown>, namespace?: string): string {
   const cluster = currentAdminKubeConfig().getCurrentCluster()!;
-  const file = path.join(scratch, "nobody.kubeconfig");
+  const file = path.join(scratch, `${name}.kubeconfig`);
   writeFileSync(
     file,
     stringify({
       apiVersion: "v1",
       kind: "Config",
       clusters: [{ name: "local", cluster: { server: cluster.server, "certificate-authority-data": cluster.caData } }],
-      users: [{ name: "nobody", user: { token: status.token } }],
-      contexts: [{ name: "nobody", context: { cluster: "local", user: "nobody", namespace } }],
-      "current-context": "nobody",
+      users: [{ name, user }],
+      contexts: [{ name, context: { cluster: "local", user: name, ...(namespace ? { namespace } : {}) } }],
+      "current-context": name,
     }),
   );
   return file;
@@ -85,20 +90,7 @@ cd "$(dirname "$0")"
 if [ -e used ]; then cat then.json; else touch used; cat first.json; fi
 `);
   chmodSync(plugin, 0o755);
-  const cluster = currentAdminKubeConfig().getCurrentCluster()!;
-  const file = path.join(scratch, "rotating.kubeconfig");
-  writeFileSync(
-    file,
-    stringify({
-      apiVersion: "v1",
-      kind: "Config",
-      clusters: [{ name: "local", cluster: { server: cluster.server, "certificate-authority-data": cluster.caData } }],
-      users: [{ name: "rotating", user: { exec: { apiVersion: "client.authentication.k8s.io/v1", command: plugin, interactiveMode: "Never" } } }],
-      contexts: [{ name: "rotating", context: { cluster: "local", user: "rotating" } }],
-      "current-context": "rotating",
-    }),
-  );
-  return file;
+  return writeKubeconfig("rotating", { exec: { apiVersion: "client.authentication.k8s.io/v1", command: plugin, interactiveMode: "Never" } });
 }
 
 describe("KubeHttp with a connection from src/kube/connection.ts", () => {
