@@ -1,5 +1,5 @@
 import { Value } from "@sinclair/typebox/value";
-import { ProxyServiceSpecSchema } from "./schema.js";
+import { DEFAULT_CHOICES, ProxyServiceSpecSchema } from "./schema.js";
 import type { DefaultedProxyService, DefaultedSpec, ProxyService } from "./types.js";
 
 /** The default of spec.target, which depends on spec.serviceName and so cannot live in the schema. */
@@ -29,6 +29,9 @@ export function withDefaults(proxyService: ProxyService): DefaultedProxyService 
     localityLoadBalancing: spec.localityLoadBalancing!,
     ...(spec.warmupDuration === undefined ? {} : { warmupDuration: spec.warmupDuration }),
     callerTls: spec.callerTls as DefaultedSpec["callerTls"],
+    // No schema default for the object itself: the CEL rule rejects leastRequest with any other
+    // loadBalancer, so the API server must not add it. Its absence means Istio's 2 candidates.
+    leastRequest: { choices: spec.leastRequest?.choices ?? DEFAULT_CHOICES },
   };
   const metadata = {
     ...proxyService.metadata,

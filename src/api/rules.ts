@@ -1,5 +1,13 @@
 import type { CelRule } from "./schema-kinds.js";
 
+/** Bounds of spec.leastRequest.choices (why these: docs/api.md, "Least-request candidates"). */
+export const MIN_CHOICES = 2;
+export const MAX_CHOICES = 100;
+/** The spelling of a full scan in spec.leastRequest.choices. */
+export const ALL_CHOICES = "All";
+/** Envoy's own choice_count default, and today's behaviour: no EnvoyFilter is rendered for it. */
+export const DEFAULT_CHOICES = 2;
+
 /**
  * Every CEL rule of the schema, by name. src/api/validate.ts gives each (but the transition
  * rule, which needs the old object) a TypeScript twin, so that `proxy-service render` rejects
@@ -39,6 +47,17 @@ export const Rules = {
     rule: "!has(self.warmupDuration) || self.loadBalancer in ['LEAST_REQUEST', 'ROUND_ROBIN']",
     message: "spec.warmupDuration works only with spec.loadBalancer LEAST_REQUEST or ROUND_ROBIN: remove warmupDuration or change loadBalancer",
     fieldPath: ".warmupDuration",
+  },
+  choicesInRange: {
+    // int-or-string: the value is an int or a string in CEL, so the rule branches on its type.
+    rule: `!has(self.choices) || (type(self.choices) == int ? self.choices >= ${MIN_CHOICES} && self.choices <= ${MAX_CHOICES} : self.choices == '${ALL_CHOICES}')`,
+    message: `spec.leastRequest.choices must be a whole number from ${MIN_CHOICES} to ${MAX_CHOICES} or "${ALL_CHOICES}": use e.g. 4, or "${ALL_CHOICES}" for a full scan`,
+    fieldPath: ".choices",
+  },
+  leastRequestNeedsLeastRequest: {
+    rule: "!has(self.leastRequest) || self.loadBalancer == 'LEAST_REQUEST'",
+    message: "spec.leastRequest works only with spec.loadBalancer LEAST_REQUEST: remove leastRequest or set loadBalancer to LEAST_REQUEST",
+    fieldPath: ".leastRequest",
   },
   nameFitsLabel: {
     rule: "self.metadata.name.size() <= 63",

@@ -19,6 +19,7 @@ export function cel(rules: readonly CelRule[]): { "x-kubernetes-validations": Ce
 // understand the two shapes written as plain OpenAPI for the CRD. Registering is idempotent.
 const QUANTITY = /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
 TypeRegistry.Set<{ enum: readonly string[] }>("StringEnum", (schema, value) => typeof value === "string" && schema.enum.includes(value));
+TypeRegistry.Set("IntOrString", (_schema, value) => (typeof value === "number" && Number.isInteger(value)) || typeof value === "string");
 TypeRegistry.Set("Quantity", (_schema, value) => (typeof value === "number" && Number.isInteger(value)) || (typeof value === "string" && QUANTITY.test(value)));
 
 /** A string restricted to `values`, typed as their union. */
@@ -32,6 +33,20 @@ export function quantity(options: SchemaOptions) {
     [Kind]: "Quantity",
     anyOf: [{ type: "integer" }, { type: "string" }],
     pattern: QUANTITY.source,
+    "x-kubernetes-int-or-string": true,
+    ...options,
+  });
+}
+
+/**
+ * An integer or a string (`x-kubernetes-int-or-string`, as a Deployment's maxUnavailable). The
+ * structural schema allows only the bare `anyOf: [integer, string]` here, with no bounds inside
+ * it, so the allowed values are checked by a CEL rule on the parent.
+ */
+export function intOrString<T extends string>(options: SchemaOptions) {
+  return Type.Unsafe<number | T>({
+    [Kind]: "IntOrString",
+    anyOf: [{ type: "integer" }, { type: "string" }],
     "x-kubernetes-int-or-string": true,
     ...options,
   });

@@ -1,8 +1,8 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { Rules } from "./rules.js";
-import { cel, portNumber, quantity, serviceNameField, stringEnum, type CelRule } from "./schema-kinds.js";
+import { ALL_CHOICES, DEFAULT_CHOICES, MAX_CHOICES, MIN_CHOICES, Rules } from "./rules.js";
+import { cel, intOrString, portNumber, quantity, serviceNameField, stringEnum, type CelRule } from "./schema-kinds.js";
 
-export { Rules, type RuleName } from "./rules.js";
+export { ALL_CHOICES, DEFAULT_CHOICES, MAX_CHOICES, MIN_CHOICES, Rules, type RuleName } from "./rules.js";
 export { plainSchema, type CelRule } from "./schema-kinds.js";
 
 // The single source of the ProxyService API: the TypeScript types (Static<>), the defaults
@@ -106,6 +106,23 @@ export const ResourcesSchema = Type.Object(
   },
 );
 
+export const LeastRequestSchema = Type.Object(
+  {
+    choices: Type.Optional(
+      intOrString<typeof ALL_CHOICES>({
+        description: `How many target pods least-request compares per request: a whole number from ${MIN_CHOICES} to ${MAX_CHOICES} (Envoy's choice_count, drawn at random with replacement), or "${ALL_CHOICES}" for a full scan of every pod (Envoy's selection_method FULL_SCAN, Envoy 1.30 / Istio 1.22 or later). Default ${DEFAULT_CHOICES}, Istio's behaviour. Rendered as an EnvoyFilter on the proxies when not ${DEFAULT_CHOICES}.`,
+        default: DEFAULT_CHOICES,
+      }),
+    ),
+  },
+  {
+    description: "Least-request tuning of the proxies (only with spec.loadBalancer LEAST_REQUEST). See docs/api.md.",
+    ...cel([
+      Rules.choicesInRange,
+    ]),
+  },
+);
+
 export const CallerTlsSchema = Type.Object(
   {
     mode: Type.Optional(
@@ -175,6 +192,7 @@ export const ProxyServiceSpecSchema = Type.Object(
       }),
     ),
     callerTls: Type.Optional(CallerTlsSchema),
+    leastRequest: Type.Optional(LeastRequestSchema),
   },
   {
     description: "What a ProxyService proxies, and how.",
@@ -182,6 +200,7 @@ export const ProxyServiceSpecSchema = Type.Object(
       Rules.targetDiffers,
       Rules.portsExcludeMainPort,
       Rules.warmupNeedsWeightedBalancer,
+      Rules.leastRequestNeedsLeastRequest,
     ]),
   },
 );

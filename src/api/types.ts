@@ -66,7 +66,12 @@ export interface DefaultedSpec {
   /** Unset means no warm-up. */
   readonly warmupDuration?: string;
   readonly callerTls: { readonly mode: CallerTlsMode };
+  /** Candidates per least-request pick: 2..100 or "All" (a full scan); 2 (the default) when unset. */
+  readonly leastRequest: { readonly choices: LeastRequestChoices };
 }
+
+/** spec.leastRequest.choices: a number of random candidates, or "All" for a full scan. */
+export type LeastRequestChoices = number | "All";
 
 /**
  * A ProxyService whose spec has every default filled in, and whose metadata has a name and a

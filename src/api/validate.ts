@@ -1,6 +1,6 @@
 import { Value, type ValueError } from "@sinclair/typebox/value";
 import { SpecError } from "./errors.js";
-import { ProxyServiceSpecSchema, Rules, plainSchema, type RuleName } from "./schema.js";
+import { ALL_CHOICES, MAX_CHOICES, MIN_CHOICES, ProxyServiceSpecSchema, Rules, plainSchema, type RuleName } from "./schema.js";
 import { API_VERSION, KIND, type ProxyService, type ProxyServiceSpec } from "./types.js";
 
 /** A field-level problem in a manifest: where, what, and how to fix it. */
@@ -29,7 +29,15 @@ const specRuleChecks: Record<SpecRule, { field: string; holds: (spec: ProxyServi
     field: "spec.warmupDuration",
     holds: (s) => s.warmupDuration === undefined || s.loadBalancer === "LEAST_REQUEST" || s.loadBalancer === "ROUND_ROBIN",
   },
+  choicesInRange: { field: "spec.leastRequest.choices", holds: (s) => isValidChoices(s.leastRequest?.choices) },
+  leastRequestNeedsLeastRequest: { field: "spec.leastRequest", holds: (s) => s.leastRequest === undefined || s.loadBalancer === "LEAST_REQUEST" },
 };
+
+/** Whether spec.leastRequest.choices is allowed (unset, a whole number in range, or "All"); the twin of choicesInRange. */
+export function isValidChoices(choices: unknown): boolean {
+  if (choices === undefined || choices === ALL_CHOICES) return true;
+  return typeof choices === "number" && Number.isInteger(choices) && choices >= MIN_CHOICES && choices <= MAX_CHOICES;
+}
 
 /**
  * Checks a parsed manifest as the API server would on create (the schema, then the CEL rules

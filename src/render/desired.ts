@@ -11,9 +11,10 @@ import type { DefaultedProxyService } from "../api/types.js";
 import { resolveApplication, type ObservedServices } from "./application.js";
 import { renderCallerDestinationRule, renderDestinationRule } from "./destination-rule.js";
 import { renderDeployment } from "./deployment.js";
+import { renderEnvoyFilter } from "./envoy-filter.js";
 import { renderGateway } from "./gateway.js";
 import { renderHorizontalPodAutoscaler } from "./horizontal-pod-autoscaler.js";
-import type { DestinationRule, Gateway, VirtualService } from "./istio-types.js";
+import type { DestinationRule, EnvoyFilter, Gateway, VirtualService } from "./istio-types.js";
 import { proxySelector } from "./metadata.js";
 import { renderPodDisruptionBudget } from "./pod-disruption-budget.js";
 import { planPorts, type PortPlan } from "./ports.js";
@@ -35,6 +36,8 @@ export interface DesiredState {
   readonly gateway: Gateway;
   readonly virtualService: VirtualService;
   readonly destinationRule: DestinationRule;
+  /** spec.leastRequest.choices on the proxies' cluster for the target; undefined at the default (2). */
+  readonly envoyFilter: EnvoyFilter | undefined;
   /** For callers' sidecars to originate mTLS to the proxies; undefined unless callerTls.mode is ISTIO_MUTUAL. */
   readonly callerDestinationRule: DestinationRule | undefined;
   /** The target to create (a copy of the application's selector and ports), or undefined when the user made it. */
@@ -106,6 +109,7 @@ export function desired(proxyService: DefaultedProxyService, observed: ObservedS
     virtualService: renderVirtualService(proxyService, ports),
     destinationRule: renderDestinationRule(proxyService),
     callerDestinationRule: renderCallerDestinationRule(proxyService),
+    envoyFilter: renderEnvoyFilter(proxyService, ports),
     targetService: renderTargetService(proxyService, app),
     takenOverService: renderTakenOverService(proxyService, app, ports),
     takeover: app.takeover,

@@ -13,6 +13,7 @@ export function objectsInApplyOrder(state: DesiredState): KubernetesObject[] {
     state.horizontalPodAutoscaler,
     state.podDisruptionBudget,
     state.destinationRule,
+    state.envoyFilter,
     state.callerDestinationRule,
     state.gateway,
     state.virtualService,

@@ -57,3 +57,20 @@ export interface DestinationRule {
     trafficPolicy: { loadBalancer?: LoadBalancerSettings; tls?: { mode: "ISTIO_MUTUAL" } };
   };
 }
+
+/** EnvoyFilter is served only as v1alpha3 (it was never promoted to v1). */
+export const ENVOY_FILTER_API_VERSION = "networking.istio.io/v1alpha3";
+
+/** One CLUSTER patch of an EnvoyFilter; `value` is Envoy's Cluster in proto JSON (snake_case, as istiod reads it). */
+export interface EnvoyFilterClusterPatch {
+  applyTo: "CLUSTER";
+  match: { context: "GATEWAY"; cluster: { name: string } };
+  patch: { operation: "MERGE"; value: Record<string, unknown> };
+}
+
+export interface EnvoyFilter {
+  apiVersion: typeof ENVOY_FILTER_API_VERSION;
+  kind: "EnvoyFilter";
+  metadata: V1ObjectMeta;
+  spec: { workloadSelector: { labels: Record<string, string> }; configPatches: EnvoyFilterClusterPatch[] };
+}

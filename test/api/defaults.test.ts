@@ -25,6 +25,7 @@ describe("withDefaults", () => {
       resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "2", memory: "1Gi" } },
       localityLoadBalancing: false,
       callerTls: { mode: "DISABLE" },
+      leastRequest: { choices: 2 },
     });
   });
 

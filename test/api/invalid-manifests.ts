@@ -36,6 +36,12 @@ export const invalidCases: readonly InvalidCase[] = [
   { title: "unknown callerTls mode", field: "spec.callerTls.mode", spec: { serviceName: "sn0", callerTls: { mode: "MUTUAL" } } },
   { title: "CPU request not a quantity", field: "spec.resources.requests.cpu", spec: { serviceName: "sn0", resources: { requests: { cpu: "lots" } } } },
   { title: "localityLoadBalancing not a boolean", field: "spec.localityLoadBalancing", spec: { serviceName: "sn0", localityLoadBalancing: "yes" } },
+  { title: "leastRequest with ROUND_ROBIN", field: "spec.leastRequest", spec: { serviceName: "sn0", loadBalancer: "ROUND_ROBIN", leastRequest: { choices: 4 } } },
+  { title: "leastRequest (even empty) with RANDOM", field: "spec.leastRequest", spec: { serviceName: "sn0", loadBalancer: "RANDOM", leastRequest: {} } },
+  { title: "choices 1", field: "spec.leastRequest.choices", spec: { serviceName: "sn0", leastRequest: { choices: 1 } } },
+  { title: "choices above 100", field: "spec.leastRequest.choices", spec: { serviceName: "sn0", leastRequest: { choices: 101 } } },
+  { title: "choices a string other than All", field: "spec.leastRequest.choices", spec: { serviceName: "sn0", leastRequest: { choices: "all" } } },
+  { title: "choices a number as a string", field: "spec.leastRequest.choices", spec: { serviceName: "sn0", leastRequest: { choices: "4" } } },
   { title: "name longer than a label value", field: "metadata.name", spec: { serviceName: "sn0" }, name: "p".repeat(64) },
 ];
 

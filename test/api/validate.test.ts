@@ -19,6 +19,11 @@ describe("validateProxyService", () => {
     for (const p of result.problems) expect(p.fix.length).toBeGreaterThan(0);
   });
 
+  it.each([2, 4, 100, "All"])("accepts spec.leastRequest.choices %s with LEAST_REQUEST", (choices) => {
+    const result = validateProxyService(manifestOf({ title: "", field: "", spec: { serviceName: "sn0", leastRequest: { choices } } }));
+    expect(result.ok, JSON.stringify(result)).toBe(true);
+  });
+
   it("rejects a field the schema does not know, as kubectl's strict validation does", () => {
     const result = validateProxyService({ ...manifestOf({ title: "", field: "", spec: { serviceName: "sn0", loadbalancer: "RANDOM" } }) });
     expect(result.ok).toBe(false);

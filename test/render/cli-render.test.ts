@@ -54,6 +54,22 @@ describe("proxy-service render", () => {
     expect(message).toMatch(/bad\.yaml.*\n.*spec\.target.*remove spec\.target or choose another name/);
   });
 
+  it("refuses spec.leastRequest with a loadBalancer other than LEAST_REQUEST, naming the field and the fix", () => {
+    const message = renderError([bad(`${psHeader}spec:\n  serviceName: sn0\n  loadBalancer: ROUND_ROBIN\n  leastRequest:\n    choices: All\n`)]);
+    expect(message).toMatch(/bad\.yaml.*\n.*spec\.leastRequest\b.*remove leastRequest or set loadBalancer to LEAST_REQUEST/);
+  });
+
+  it("refuses spec.leastRequest.choices outside 2..100 or All, naming the field and the fix", () => {
+    const message = renderError([bad(`${psHeader}spec:\n  serviceName: sn0\n  leastRequest:\n    choices: 1\n`)]);
+    expect(message).toMatch(/bad\.yaml.*\n.*spec\.leastRequest\.choices.*"All" for a full scan/);
+  });
+
+  it("prints the EnvoyFilter after the DestinationRule when choices is not the default", () => {
+    const ps = { name: "ps.yaml", text: `${psHeader}spec:\n  serviceName: sn0\n  leastRequest:\n    choices: All\n` };
+    const kinds = parseAllDocuments(renderFiles([ps, repoFile("example/sample-app.yaml")], "default")).map((d) => (d.toJS() as { kind: string }).kind);
+    expect(kinds.indexOf("EnvoyFilter")).toBe(kinds.indexOf("DestinationRule") + 1);
+  });
+
   it("names the field and the fix when spec.port is not a port of the given Service", () => {
     const message = renderError([bad(`${psHeader}spec:\n  serviceName: sn0\n  port: 8080\n`), repoFile("example/sample-app.yaml")]);
     expect(message).toContain('bad.yaml: ProxyService "ps-s0": spec.port: Service "sn0" has no port 8080; set spec.port to one of its ports: 80');

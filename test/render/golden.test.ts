@@ -10,6 +10,8 @@ const cases: { name: string; files: string[] }[] = [
   { name: "two-namespaces", files: ["test/render/testdata/two-namespaces.input.yaml"] },
   { name: "multi-port", files: ["test/render/testdata/multi-port.input.yaml"] },
   { name: "istio-mutual", files: ["test/render/testdata/istio-mutual.input.yaml"] },
+  { name: "least-request-choices", files: ["test/render/testdata/least-request-choices.input.yaml"] },
+  { name: "least-request-all", files: ["test/render/testdata/least-request-all.input.yaml"] },
 ];
 
 describe("render golden files", () => {
