@@ -4,6 +4,12 @@ import type { Condition } from "./types.js";
 export const ConditionTypes = {
   /** The summary: the proxies run, and spec.serviceName reaches them. */
   Ready: "Ready",
+  /**
+   * Whether the serving proxies still balance with a mostly global view: False when autoscaling
+   * spread the load over so many proxies that the simulator predicts most of the gain is lost
+   * (src/api/balancing.ts). A warning only; it never changes Ready.
+   */
+  GlobalView: "GlobalView",
 } as const;
 export type ConditionType = (typeof ConditionTypes)[keyof typeof ConditionTypes];
 
@@ -23,8 +29,10 @@ export const Reasons = {
   TakeoverReverted: "TakeoverReverted",
   /** The spec is valid for the schema but not for the cluster (e.g. spec.port is not a port of the Service). */
   SpecInvalid: "SpecInvalid",
-  /** The ProxyService is being deleted and the taken-over Service is being restored. */
-  Restoring: "Restoring",
+  /** GlobalView True: the serving proxies are predicted to keep at least half of one proxy's gain. */
+  GainKept: "GainKept",
+  /** GlobalView False: so many proxies serve that they are predicted to keep less than half of one proxy's gain. */
+  TooManyProxies: "TooManyProxies",
 } as const;
 export type ConditionReason = (typeof Reasons)[keyof typeof Reasons];
 
@@ -40,6 +48,8 @@ export const EventReasons = {
   ServiceRestored: "ServiceRestored",
   /** An owned object was created or changed to match the spec (drift repaired, or spec changed). */
   ObjectApplied: "ObjectApplied",
+  /** An owned object the spec no longer asks for was deleted (owned minus desired). */
+  ObjectDeleted: "ObjectDeleted",
 } as const;
 export type EventReason = (typeof EventReasons)[keyof typeof EventReasons];
 

@@ -7,6 +7,9 @@ import { simulate, type SimResult } from "../sim/simulate.js";
 import { compareBy, expandSweep, type SweepAxis, type SweepPoint, type SweepRun } from "../sim/sweep.js";
 import { sweepPlots } from "../sim/sweep-plots.js";
 import { writePlot } from "./plot-files.js";
+import { affordableProxies } from "../sim/afford.js";
+import { formatTable } from "../sim/report.js";
+import { cpuCores, ENVOY_CORES_PER_1000_RPS_ESTIMATE, proxyScaleOutRps } from "../api/sizing.js";
 
 /** Where the command prints; tests pass their own. */
 export interface SimulateIo {
@@ -61,12 +64,18 @@ Examples:
     .option("--out <DIR>", "write plots of the sweep (SVG and PNG) into DIR")
     .option("--json", "print one JSON object per configuration, one per line")
     .option("--markdown", "print tables as Markdown")
+    .option("--afford", "how many proxies can I afford: the gain over sidecar kept for K = 1..32 proxies, and the most that keep --keep of it")
+    .option("--keep <FRACTION>", "with --afford: the share of the one-proxy gain that must be kept (default 0.5)")
+    .option("--rate <REQ_PER_S>", "with --afford: the request rate, to say how many proxies the autoscaler will run for it")
+    .option("--cpu-request <CPU>", "with --afford and --rate: the proxies' CPU request (default 500m, the operator's default)")
+    .option("--target-cpu <PERCENT>", "with --afford and --rate: the autoscaler's target CPU utilisation (default 80, the operator's default)")
     // Commander's own usage errors (unknown flag, missing value) exit with 1; they are bad input
     // like the ones parseOptions reports, so they get the same exit code 2.
     .exitOverride((err) => process.exit(err.exitCode === 1 ? 2 : err.exitCode))
     .action(async (opts: Record<string, unknown>) => {
       try {
-        await run(opts, io);
+        if (opts["afford"] === true) runAfford(opts, io);
+        else await run(opts, io);
       } catch (err) {
         if (err instanceof OptionError) command.error(`error: ${err.message}`, { exitCode: 2, code: "simulate.option" });
         if (err instanceof ConfigError) command.error(`error: --${flagOf(err.field)}: ${err.problem}; ${err.fix}`, { exitCode: 2, code: "simulate.option" });
@@ -74,6 +83,51 @@ Examples:
       }
     });
   return command;
+}
+
+/**
+ * --afford: the gain over the sidecars that K proxies keep, for K = 1..32 (every other option as
+ * usual, --mode and --proxies aside), the most proxies that keep --keep of it, and with --rate
+ * how many proxies the autoscaler runs for that rate at the given CPU request and target.
+ */
+function runAfford(opts: Record<string, unknown>, io: SimulateIo): void {
+  if (opts["sweep"] !== undefined) throw new OptionError("afford", "cannot be combined with --sweep", "run --afford once per configuration");
+  const raw = rawOptions(opts);
+  const { config } = parseOptions(raw, readFiles([raw]));
+  const keep = fraction("keep", opts["keep"], 0.5);
+  const answer = affordableProxies(config, keep);
+  const rows = answer.rows.map((r) => [String(r.proxies), r.mean.toFixed(3), r.p95.toFixed(3), r.ratio.toFixed(2), `${Math.round(100 * r.gainKept)} %`]);
+  io.out(formatTable(["proxies", "mean", "p95", "sidecar / proxy (mean)", "gain kept"], rows, opts["markdown"] === true));
+  const choices = config.choices === "all" ? "all" : String(config.choices);
+  io.out(
+    `\nC=${config.callers} R=${config.replicas} load=${config.load} choices=${choices}: sidecar mean ${answer.sidecarMean.toFixed(3)}; ` +
+      `up to ${answer.affordable} proxies keep at least ${Math.round(100 * keep)} % of the one-proxy gain (latency in units of the mean service time)\n`,
+  );
+  if (typeof opts["rate"] !== "string") return;
+  const rate = Number(opts["rate"]);
+  if (!(rate > 0)) throw new OptionError("rate", `must be a positive number of requests per second (got "${opts["rate"]}")`, "e.g. --rate 580");
+  const cpu = typeof opts["cpuRequest"] === "string" ? opts["cpuRequest"] : "500m";
+  const target = typeof opts["targetCpu"] === "string" ? Number(opts["targetCpu"]) : 80;
+  if (!(target > 0 && target <= 100)) throw new OptionError("target-cpu", `must be a percentage in (0, 100] (got "${String(opts["targetCpu"])}")`, "e.g. --target-cpu 80");
+  let perProxy: number;
+  try {
+    perProxy = proxyScaleOutRps(cpu, target);
+  } catch {
+    throw new OptionError("cpu-request", `"${cpu}" is not a CPU quantity`, "e.g. 500m or 1");
+  }
+  const needed = Math.max(1, Math.ceil(rate / perProxy));
+  io.out(
+    `at ${rate} req/s with a CPU request of ${cpu} (${cpuCores(cpu)} cores) and target ${target} %, one proxy carries about ${Math.round(perProxy)} req/s ` +
+      `(Envoy estimated at ${ENVOY_CORES_PER_1000_RPS_ESTIMATE} cores per 1,000 req/s), so the autoscaler runs about ${needed} ` +
+      `${needed === 1 ? "proxy" : "proxies"}: ${needed <= answer.affordable ? "affordable" : `more than ${answer.affordable}; raise the CPU request so each proxy carries more`}\n`,
+  );
+}
+
+function fraction(flag: string, value: unknown, fallback: number): number {
+  if (typeof value !== "string") return fallback;
+  const v = Number(value);
+  if (!(v > 0 && v < 1)) throw new OptionError(flag, `must be a fraction above 0 and below 1 (got "${value}")`, "e.g. 0.5");
+  return v;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {

@@ -1,4 +1,6 @@
 import type { V1Deployment } from "@kubernetes/client-node";
+import { proxyConcurrency } from "../api/sizing.js";
+import { canonicalQuantity } from "../api/quantity.js";
 import type { DefaultedProxyService, Quantity } from "../api/types.js";
 import { ownedLabels, ownedMetadata, proxySelector } from "./metadata.js";
 
@@ -16,6 +18,8 @@ const ISTIO_PROXY_UID = 1337;
  *   sysctl since Kubernetes 1.22).
  * - maxUnavailable 0: a rollout never lowers the number of Ready proxies, so callers of the
  *   taken-over Service never see a gap.
+ * - Envoy's worker threads (`proxy.istio.io/config` concurrency) match the CPU request, so one
+ *   proxy uses the CPU it is sized for before the autoscaler adds another (src/api/sizing.ts).
  */
 export function renderDeployment(proxyService: DefaultedProxyService): V1Deployment {
   const selector = proxySelector(proxyService);
@@ -35,7 +39,10 @@ export function renderDeployment(proxyService: DefaultedProxyService): V1Deploym
             "sidecar.istio.io/inject": "true",
             "service.istio.io/canonical-name": proxyService.metadata.name,
           },
-          annotations: { "inject.istio.io/templates": "gateway" },
+          annotations: {
+            "inject.istio.io/templates": "gateway",
+            "proxy.istio.io/config": JSON.stringify({ concurrency: proxyConcurrency(resources.requests.cpu) }),
+          },
         },
         spec: {
           serviceAccountName: proxyService.metadata.name,
@@ -81,6 +88,7 @@ export function renderDeployment(proxyService: DefaultedProxyService): V1Deploym
   };
 }
 
+/** In the API server's canonical form, so the Deployment as applied equals the Deployment as stored (no drift). */
 function quantity(value: Quantity): string {
-  return String(value);
+  return canonicalQuantity(value);
 }

@@ -109,3 +109,20 @@ describe("parseOptions", () => {
     expect(config.requests).toBe(1_000_000);
   });
 });
+
+describe("proxy-service simulate --afford", () => {
+  it("prints the gain kept per number of proxies, the most that keep half of it, and the proxies a rate needs", async () => {
+    const { out, exitCode } = await runSimulate(["--afford", "--callers", "100", "--replicas", "20", "--load", "0.8", "--requests", "40000", "--rate", "580"]);
+    expect(exitCode).toBe(0);
+    expect(out).toMatch(/proxies\s+mean\s+p95\s+sidecar \/ proxy \(mean\)\s+gain kept/);
+    expect(out).toMatch(/^\s+1\s.*100 %$/m);
+    expect(out).toMatch(/up to \d+ proxies keep at least 50 % of the one-proxy gain/);
+    expect(out).toMatch(/at 580 req\/s with a CPU request of 500m .* one proxy carries about 1143 req\/s .* runs about 1 proxy: affordable/);
+  });
+
+  it("rejects --keep outside (0, 1), naming the flag", async () => {
+    const { err, exitCode } = await runSimulate(["--afford", "--keep", "2"]);
+    expect(exitCode).toBe(2);
+    expect(err).toContain("--keep: must be a fraction above 0 and below 1");
+  });
+});
