@@ -2,7 +2,7 @@ import type { V1Service } from "@kubernetes/client-node";
 import { Command } from "commander";
 import { Annotations, readTakeoverRecord } from "../api/takeover.js";
 import type { ProxyService } from "../api/types.js";
-import { restoreService } from "../controller/finalize.js";
+import { restoreService } from "../controller/cleanup.js";
 import { FINALIZER, removeFinalizer } from "../controller/finalizer.js";
 import { KubeClient } from "../kube/client.js";
 import { KubeHttp } from "../kube/http.js";

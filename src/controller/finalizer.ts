@@ -1,4 +1,5 @@
-import type { KubeClient } from "../kube/client.js";
+import type { KubeClient, JsonPatchOperation } from "../kube/client.js";
+import { isNotFound } from "../kube/errors.js";
 import type { KubeObject } from "../kube/object.js";
 
 /** Our finalizer on every ProxyService: deletion waits until the taken-over Service is restored. */
@@ -8,19 +9,43 @@ export function hasFinalizer(obj: KubeObject): boolean {
   return (obj.metadata.finalizers ?? []).includes(FINALIZER);
 }
 
+// Both helpers are JSON patches with `test` preconditions, as kube-rs's finalizer helper does, never applies:
+// a server-side apply to an object that is gone creates it, so removing the finalizer of a ProxyService whose
+// deletion had just finished tried to create an empty one (refused only because the CRD requires spec).
+
 /**
- * Adds our finalizer with a server-side apply that lists only it. `metadata.finalizers` is a set for
- * server-side apply, so this never touches another controller's finalizer (the guarantee kube-rs gets
- * from a JSON-patch `test`). Idempotent.
+ * Adds our finalizer to the object as `obj` shows it. Appending to an existing list never touches another
+ * controller's finalizer; creating the list is guarded by the resourceVersion, so that a finalizer someone
+ * added meanwhile is not overwritten (the patch then fails with 422 and the reconcile is retried). Never
+ * creates the object: a ProxyService that is gone is a 404. Idempotent when the finalizer is there.
  */
 export async function addFinalizer(client: KubeClient, obj: KubeObject): Promise<void> {
-  await client.apply({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace, finalizers: [FINALIZER] } });
+  if (hasFinalizer(obj)) return;
+  const operations: JsonPatchOperation[] =
+    obj.metadata.finalizers === undefined
+      ? [
+          { op: "test", path: "/metadata/resourceVersion", value: obj.metadata.resourceVersion },
+          { op: "add", path: "/metadata/finalizers", value: [FINALIZER] },
+        ]
+      : [{ op: "add", path: "/metadata/finalizers/-", value: FINALIZER }];
+  await client.jsonPatch(obj, [{ op: "test", path: "/metadata/uid", value: obj.metadata.uid }, ...operations]);
 }
 
 /**
- * Removes our finalizer: an apply that no longer lists it releases the only field we own on the object,
- * so the API server drops it (and deletes the object if ours was the last finalizer). Others' stay.
+ * Removes our finalizer, which lets the deletion finish once it was the last one. The patch tests the uid
+ * (never a same-named successor) and that our finalizer is still at the index `obj` shows (a stale cache
+ * fails the patch with 422, and the retry reads again). An object that is already gone is done.
  */
 export async function removeFinalizer(client: KubeClient, obj: KubeObject): Promise<void> {
-  await client.apply({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace } });
+  const index = (obj.metadata.finalizers ?? []).indexOf(FINALIZER);
+  if (index < 0) return;
+  try {
+    await client.jsonPatch(obj, [
+      { op: "test", path: "/metadata/uid", value: obj.metadata.uid },
+      { op: "test", path: `/metadata/finalizers/${index}`, value: FINALIZER },
+      { op: "remove", path: `/metadata/finalizers/${index}` },
+    ]);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
 }

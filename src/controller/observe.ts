@@ -1,10 +1,11 @@
 import type { V1Service } from "@kubernetes/client-node";
-import { readTakeoverRecord } from "../api/takeover.js";
+import { readTakeoverRecord, type TakeoverRecord } from "../api/takeover.js";
 import { defaultTarget } from "../api/defaults.js";
 import type { ProxyService } from "../api/types.js";
 import { FIELD_MANAGER } from "../kube/client.js";
 import { timeOf, type KubeObject } from "../kube/object.js";
 import type { Caches } from "./caches.js";
+import { givenUpUntil, type RevertHistory, type RevertTracker } from "./reverts.js";
 
 /** What a reconcile knows about the cluster, read from the caches only: the input of planFor. */
 export interface Observed {
@@ -17,33 +18,48 @@ export interface Observed {
   readonly claimedBy?: string;
   /** Field managers other than ours that own spec.selector of spec.serviceName, most recent first. */
   readonly selectorManagers: readonly string[];
-  /** How many times recently the takeover was found reverted (kept in memory by the reconciler). */
-  readonly recentReverts: number;
+  /** The takeover record on spec.serviceName, decoded once here (undefined when there is none or it is malformed: render reports that). */
+  readonly record?: TakeoverRecord;
+  /** Earlier reverts of the takeover, for the current generation (see reverts.ts). */
+  readonly reverts: RevertHistory;
 }
 
 export const ownedKey = (kind: string, name: string): string => `${kind}/${name}`;
 
 /** Reads what planFor needs from the caches. No API calls: the API server sees our writes alone. */
-export function observe(proxyService: ProxyService & KubeObject, caches: Caches, recentReverts: number): Observed {
+export function observe(
+  proxyService: ProxyService & KubeObject,
+  caches: Caches,
+  reverts: { readonly tracker: RevertTracker; readonly now: number },
+): Observed {
   const namespace = proxyService.metadata.namespace ?? "";
   const { serviceName } = proxyService.spec;
   const target = proxyService.spec.target ?? defaultTarget(serviceName);
   const service = caches.services.get(`${namespace}/${serviceName}`);
-  const uid = proxyService.metadata.uid;
-  const owned = new Map<string, KubeObject>();
-  const isOurs = (o: KubeObject): boolean => (o.metadata.ownerReferences ?? []).some((r) => r.uid === uid);
-  for (const store of [caches.services, ...caches.owned.values()]) {
-    for (const o of store.list(namespace)) if (isOurs(o)) owned.set(ownedKey(o.kind, o.metadata.name), o);
-  }
-  const claimedBy = claimHolder(proxyService, service, caches);
+  const owned = ownedObjects(proxyService, caches);
+  const record = decodeRecord(service);
+  const claimedBy = claimHolder(proxyService, record, service, caches);
+  const key = `${namespace}/${proxyService.metadata.name}`;
+  const generation = proxyService.metadata.generation ?? 0;
   return {
     service,
     target: caches.services.get(`${namespace}/${target}`),
     owned,
     ...(claimedBy !== undefined && claimedBy !== proxyService.metadata.name ? { claimedBy } : {}),
+    ...(record !== undefined ? { record } : {}),
     selectorManagers: selectorManagers(service),
-    recentReverts,
+    reverts: reverts.tracker.history(key, generation, service?.metadata?.resourceVersion, reverts.now, givenUpUntil(proxyService)),
   };
+}
+
+/** Every object in the caches controlled by this ProxyService (by ownerReference uid), by `Kind/name`. */
+export function ownedObjects(proxyService: ProxyService & KubeObject, caches: Caches): Map<string, KubeObject> {
+  const owned = new Map<string, KubeObject>();
+  const uid = proxyService.metadata.uid ?? "";
+  for (const store of [caches.services, ...caches.owned.values()]) {
+    for (const o of store.ownedBy(uid)) owned.set(ownedKey(o.kind, o.metadata.name), o);
+  }
+  return owned;
 }
 
 /**
@@ -51,19 +67,19 @@ export function observe(proxyService: ProxyService & KubeObject, caches: Caches,
  * names (it already did), else the one that created it, else the oldest (then by name), so every replica
  * and every reconcile picks the same one without coordination. Undefined when this one is alone.
  */
-function claimHolder(proxyService: ProxyService & KubeObject, service: V1Service | undefined, caches: Caches): string | undefined {
+function claimHolder(
+  proxyService: ProxyService & KubeObject,
+  record: TakeoverRecord | undefined,
+  service: V1Service | undefined,
+  caches: Caches,
+): string | undefined {
   const namespace = proxyService.metadata.namespace ?? "";
   const rivals = caches.proxyServices
     .list(namespace)
     .filter((p) => p.spec.serviceName === proxyService.spec.serviceName && p.metadata.uid !== proxyService.metadata.uid);
   if (rivals.length === 0) return undefined;
   const names = new Set([proxyService.metadata.name, ...rivals.map((p) => p.metadata.name)]);
-  let recorded: string | undefined;
-  try {
-    recorded = readTakeoverRecord(service)?.proxyService;
-  } catch {
-    recorded = undefined; // a malformed record is reported by render; it decides nothing here
-  }
+  const recorded = record?.proxyService;
   if (recorded !== undefined && names.has(recorded)) return recorded;
   const creator = service?.metadata?.ownerReferences?.find((r) => r.kind === "ProxyService" && r.controller)?.name;
   if (creator !== undefined && names.has(creator)) return creator;
@@ -73,6 +89,14 @@ function claimHolder(proxyService: ProxyService & KubeObject, service: V1Service
       a.metadata.name.localeCompare(b.metadata.name),
   )[0];
   return oldest?.metadata.name;
+}
+
+function decodeRecord(service: V1Service | undefined): TakeoverRecord | undefined {
+  try {
+    return readTakeoverRecord(service);
+  } catch {
+    return undefined; // a malformed record is reported by render (SpecError); it decides nothing here
+  }
 }
 
 /** Field managers, other than ours, that own the Service's selector (from managedFields), newest first. */

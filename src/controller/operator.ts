@@ -135,7 +135,7 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
     for (const p of caches.proxyServices.list()) queue.add(`${p.metadata.namespace}/${p.metadata.name}`);
   }, opts.resyncMs);
   resync.unref();
-  const workers = runWorkers(queue, (key, rlog) => reconcile(key, ctx, rlog), {
+  const workers = runWorkers(queue, (key, rlog) => reconcile(key, { ...ctx, log: rlog }), {
     concurrency: opts.concurrency,
     log,
     metrics,

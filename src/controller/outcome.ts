@@ -1,6 +1,8 @@
 /**
  * What a reconcile asks for next. Errors are thrown, never returned alongside an outcome, so the worker
  * never has to guess what "a result and an error" means (controller-runtime logs that case as ambiguous).
+ * A spec the user must fix is not an error either: it is reported in status and the outcome is done, so
+ * nothing retries it until the spec changes (what controller-runtime's TerminalError is for).
  */
 export type Outcome =
   /** Converged, or nothing to do until a watch event says otherwise. */
@@ -15,14 +17,3 @@ export const Outcome = {
   waiting: (reason: string): Outcome => ({ kind: "waiting", reason }),
   requeueAfter: (ms: number, reason: string): Outcome => ({ kind: "requeueAfter", ms, reason }),
 };
-
-/**
- * An error that retrying cannot fix (a spec the user must change). It is counted and logged, not retried:
- * the next change to the object brings it back to the queue. Like controller-runtime's TerminalError.
- */
-export class TerminalError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "TerminalError";
-  }
-}

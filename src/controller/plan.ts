@@ -1,16 +1,14 @@
-import type { V1Service } from "@kubernetes/client-node";
-import { ConditionTypes, EventReasons, Reasons, findCondition, type ConditionReason } from "../api/conditions.js";
+import { EventReasons, Reasons, type ConditionReason } from "../api/conditions.js";
 import { SpecError } from "../api/errors.js";
-import { readTakeoverRecord } from "../api/takeover.js";
 import type { DefaultedProxyService, ProxyServiceStatus } from "../api/types.js";
 import { desired, type DesiredState } from "../render/desired.js";
+import { isSelectingProxies } from "../render/metadata.js";
 import { isSubset } from "../kube/compare.js";
 import type { EventInput } from "../kube/events.js";
 import type { KubeObject } from "../kube/object.js";
 import { ownedKey, type Observed } from "./observe.js";
-
-/** After this many reverts within the window, the operator stops fighting the other field manager. */
-export const MAX_REVERTS = 3;
+import { Outcome } from "./outcome.js";
+import { REVERT_WINDOW_MS, decideOnRevert, takeoverRevertedBy } from "./reverts.js";
 
 export interface PlannedApply {
   readonly object: KubeObject;
@@ -37,9 +35,6 @@ export interface ReadyInput {
   readonly message: string;
 }
 
-/** What the next reconcile should wait for: nothing, or something that is not an error. */
-export type Next = { readonly kind: "done" } | { readonly kind: "waiting"; readonly reason: string };
-
 /**
  * One reconcile's decisions, as data: what to apply (only what differs from the cache), what to delete,
  * the Ready condition and status to report, and what to wait for. The rules of the domain live here,
@@ -52,7 +47,8 @@ export interface Plan {
   readonly status: Omit<ProxyServiceStatus, "conditions" | "observedGeneration">;
   /** Set when this pass found the takeover reverted by someone else and re-applies it (the reconciler counts it). */
   readonly revertedBy?: string;
-  readonly next: Next;
+  /** What the reconcile returns: done, waiting on something that is not an error, or come back at a set time. */
+  readonly next: Outcome;
 }
 
 /**
@@ -63,11 +59,13 @@ export interface Plan {
  * - the spec does not fit the Services (SpecError): touch nothing (SpecInvalid or TakeoverRefused);
  * - otherwise apply every owned object that differs from the cache, and take spec.serviceName over only
  *   once a proxy pod is Ready, so callers never see a Service without ready endpoints;
- * - when someone keeps reverting the takeover (MAX_REVERTS times), stop re-applying it (TakeoverReverted).
+ * - when someone keeps reverting the takeover, stop re-applying it for a while (TakeoverReverted; the rule
+ *   is decideOnRevert in reverts.ts);
+ * - every object this ProxyService controls that the desired state does not contain is deleted.
  */
 export function planFor(proxyService: DefaultedProxyService, observed: Observed): Plan {
   const { spec, metadata } = proxyService;
-  const idle = (ready: ReadyInput, next: Next): Plan => ({ applies: [], deletes: [], ready, status: { target: spec.target }, next });
+  const idle = (ready: ReadyInput, next: Outcome): Plan => ({ applies: [], deletes: [], ready, status: { target: spec.target }, next });
   if (observed.claimedBy !== undefined) {
     return idle(
       {
@@ -75,7 +73,7 @@ export function planFor(proxyService: DefaultedProxyService, observed: Observed)
         reason: Reasons.ServiceClaimedByAnother,
         message: `Service "${spec.serviceName}" in namespace "${metadata.namespace}" is claimed by ProxyService "${observed.claimedBy}"; delete one of the two ProxyServices`,
       },
-      { kind: "waiting", reason: Reasons.ServiceClaimedByAnother },
+      Outcome.waiting(Reasons.ServiceClaimedByAnother),
     );
   }
   let state;
@@ -83,10 +81,10 @@ export function planFor(proxyService: DefaultedProxyService, observed: Observed)
     state = desired(proxyService, { service: observed.service, target: observed.target });
   } catch (err) {
     if (!(err instanceof SpecError)) throw err;
-    return idle({ status: "False", reason: err.reason, message: err.message }, { kind: "done" });
+    return idle({ status: "False", reason: err.reason, message: err.message }, Outcome.done());
   }
   if (state.kind === "waiting") {
-    return idle({ status: "False", reason: state.reason, message: state.message }, { kind: "waiting", reason: state.reason });
+    return idle({ status: "False", reason: state.reason, message: state.message }, Outcome.waiting(state.reason));
   }
   return planApply(proxyService, observed, state);
 }
@@ -111,20 +109,10 @@ function planApply(proxyService: DefaultedProxyService, observed: Observed, stat
       event: { type: "Normal", reason, action: "Apply", note: `${verb} ${o.kind} "${o.metadata.name}"` },
     });
   };
-  const unwanted = (kind: string, name: string, wanted: object | undefined): void => {
-    const actual = observed.owned.get(ownedKey(kind, name));
-    if (wanted === undefined && actual !== undefined) deletes.push(actual);
-  };
-  want(state.serviceAccount);
-  want(state.deployment);
-  want(state.horizontalPodAutoscaler);
-  want(state.podDisruptionBudget);
-  unwanted("PodDisruptionBudget", metadata.name, state.podDisruptionBudget);
-  want(state.gateway);
-  want(state.virtualService);
-  want(state.destinationRule);
-  want(state.callerDestinationRule);
-  want(state.targetService, EventReasons.TargetServiceCreated);
+  const owned = ownedObjectsOf(state);
+  // The takeover of a Service we create is applied last, below, once a proxy is Ready.
+  for (const o of owned) if (o !== state.takenOverService) want(o, o === state.targetService ? EventReasons.TargetServiceCreated : undefined);
+  deletes.push(...unwanted(observed.owned, owned));
 
   const deployment = observed.owned.get(ownedKey("Deployment", metadata.name)) as
     | { status?: { readyReplicas?: number } }
@@ -145,24 +133,29 @@ function planApply(proxyService: DefaultedProxyService, observed: Observed, stat
         message: `no proxy pod of Deployment "${metadata.name}" is Ready yet; Service "${spec.serviceName}" is taken over once one is`,
       },
       status,
-      next: { kind: "waiting", reason: Reasons.ProxyNotAvailable },
+      next: Outcome.waiting(Reasons.ProxyNotAvailable),
     };
   }
 
-  const revertedBy = takeoverRevertedBy(proxyService, observed, state.proxySelector);
-  const gaveUp = hasGivenUp(proxyService);
-  if ((revertedBy !== undefined && observed.recentReverts + 1 >= MAX_REVERTS) || (gaveUp && revertedBy !== undefined)) {
+  const revertedBy = takeoverRevertedBy(
+    observed.record,
+    metadata.name,
+    isSelectingProxies(proxyService, observed.service),
+    observed.selectorManagers,
+  );
+  const onRevert = revertedBy === undefined ? undefined : decideOnRevert(observed.reverts);
+  if (onRevert?.kind === "giveUp") {
     return {
       applies,
       deletes,
       ready: {
         status: "False",
         reason: Reasons.TakeoverReverted,
-        message: `the selector of Service "${spec.serviceName}" keeps being set back by field manager "${revertedBy}"; the operator stopped re-applying the takeover. Make that tool ignore spec.selector of the Service (see the README), then change the ProxyService's spec to retry`,
+        message: `the selector of Service "${spec.serviceName}" keeps being set back by field manager "${revertedBy}"; the operator stopped re-applying the takeover for ${Math.ceil(REVERT_WINDOW_MS / 60_000)} minutes. Make that tool ignore spec.selector of the Service (see docs/operator.md), or change the ProxyService's spec to retry now`,
       },
       status,
       revertedBy,
-      next: { kind: "done" },
+      next: Outcome.requeueAfter(onRevert.retryAfterMs, Reasons.TakeoverReverted),
     };
   }
 
@@ -195,30 +188,36 @@ function planApply(proxyService: DefaultedProxyService, observed: Observed, stat
     },
     status: { ...status, takeover: { service: spec.serviceName, mode: state.takeover.mode } },
     ...(revertedBy !== undefined ? { revertedBy } : {}),
-    next: { kind: "done" },
+    next: Outcome.done(),
   };
 }
 
 /**
- * The field manager that put its own selector back on a Service we had taken over (the record names us,
- * but the selector is no longer ours), or undefined when the takeover stands or never happened.
+ * Every object this ProxyService should control now: the owned objects of the desired state, and
+ * spec.serviceName when the operator creates it (then it is owned too; the user's Service never is).
  */
-function takeoverRevertedBy(
-  proxyService: DefaultedProxyService,
-  observed: Observed,
-  proxySelector: Readonly<Record<string, string>>,
-): string | undefined {
-  const service: V1Service | undefined = observed.service;
-  const record = readTakeoverRecord(service);
-  if (record === undefined || record.proxyService !== proxyService.metadata.name) return undefined;
-  const selector = service?.spec?.selector ?? {};
-  const proxyLabels = Object.entries(proxySelector);
-  const isOurs = proxyLabels.every(([k, v]) => selector[k] === v) && Object.keys(selector).length === proxyLabels.length;
-  return isOurs ? undefined : (observed.selectorManagers[0] ?? "unknown");
+function ownedObjectsOf(state: DesiredState): KubeObject[] {
+  const objects: (object | undefined)[] = [
+    state.serviceAccount,
+    state.deployment,
+    state.horizontalPodAutoscaler,
+    state.podDisruptionBudget,
+    state.gateway,
+    state.virtualService,
+    state.destinationRule,
+    state.callerDestinationRule,
+    state.targetService,
+    state.takeover.mode === "Created" ? state.takenOverService : undefined,
+  ];
+  return objects.filter((o): o is KubeObject => o !== undefined);
 }
 
-/** Whether an earlier reconcile of this generation already gave up on the takeover (survives restarts via status). */
-function hasGivenUp(proxyService: DefaultedProxyService): boolean {
-  const ready = findCondition(proxyService.status?.conditions, ConditionTypes.Ready);
-  return ready?.reason === Reasons.TakeoverReverted && ready.observedGeneration === proxyService.metadata.generation;
+/**
+ * Owned minus desired: every object this ProxyService controls that its current spec no longer asks for
+ * (a PodDisruptionBudget after maxReplicas went to 1, the callers' DestinationRule after callerTls went
+ * back to DISABLE, the operator's target after spec.target moved), by kind and name. Pure.
+ */
+export function unwanted(owned: ReadonlyMap<string, KubeObject>, desiredObjects: readonly KubeObject[]): KubeObject[] {
+  const wanted = new Set(desiredObjects.map((o) => ownedKey(o.kind, o.metadata.name)));
+  return [...owned].filter(([key]) => !wanted.has(key)).map(([, o]) => o);
 }

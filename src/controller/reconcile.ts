@@ -1,28 +1,29 @@
-import type { Logger } from "pino";
 import { EventReasons } from "../api/conditions.js";
 import { withDefaults } from "../api/defaults.js";
 import type { EventInput } from "../kube/events.js";
 import type { ObjectKey } from "../kube/object.js";
 import type { ReconcileContext } from "./context.js";
 import { addFinalizer, hasFinalizer } from "./finalizer.js";
-import { finalize } from "./finalize.js";
+import { cleanup } from "./cleanup.js";
 import { observe } from "./observe.js";
 import { Outcome } from "./outcome.js";
 import { planFor } from "./plan.js";
 import { reportStatus } from "./report-status.js";
+import { stage } from "./stage.js";
 
 /**
  * Brings one ProxyService's objects to what its spec asks for. Level-based: it reads the current state from
  * the caches every time, so a missed or merged event does not matter. Idempotent: a second call with
  * nothing changed writes nothing. Throws on API failures (the worker retries with backoff).
  */
-export async function reconcile(key: ObjectKey, ctx: ReconcileContext, log: Logger): Promise<Outcome> {
+export async function reconcile(key: ObjectKey, ctx: ReconcileContext): Promise<Outcome> {
+  const { log } = ctx; // the reconcile's own logger: key and reconcileID on every line
   const proxyService = ctx.caches.proxyServices.get(key);
   if (!proxyService) {
     ctx.reverts.forget(key);
     return Outcome.done(); // owner references let the garbage collector remove the children
   }
-  if (proxyService.metadata.deletionTimestamp) return finalize(proxyService, ctx, log);
+  if (proxyService.metadata.deletionTimestamp) return cleanup(proxyService, ctx);
   // Our finalizer must be on before the takeover, so that a deletion always waits for the restore. The owned
   // objects need none (their ownerReferences let the garbage collector remove them), so it goes on meanwhile.
   const finalizer = hasFinalizer(proxyService)
@@ -30,12 +31,8 @@ export async function reconcile(key: ObjectKey, ctx: ReconcileContext, log: Logg
     : stage("add finalizer", () => addFinalizer(ctx.client, proxyService));
   finalizer.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
 
-  const observed = observe(proxyService, ctx.caches, ctx.reverts.count(key, ctx.clock.now()));
+  const observed = observe(proxyService, ctx.caches, { tracker: ctx.reverts, now: ctx.clock.now() });
   const plan = planFor(withDefaults(proxyService), observed);
-  for (const obj of plan.deletes) {
-    await stage(`delete ${obj.kind}`, () => ctx.client.delete(obj));
-    log.info({ kind: obj.kind, object: obj.metadata.name }, "deleted object");
-  }
   // Events are best effort and off the critical path: published together once the writes are done.
   const events: EventInput[] = [];
   for (const wave of [0, 1] as const) {
@@ -51,15 +48,22 @@ export async function reconcile(key: ObjectKey, ctx: ReconcileContext, log: Logg
     );
   }
   await finalizer;
+  // After the applies: an object no longer wanted (the old target, the callers' DestinationRule) goes only once
+  // what replaces it is in place.
+  for (const obj of plan.deletes) {
+    await stage(`delete ${obj.kind} ${obj.metadata.name}`, () => ctx.client.delete(obj));
+    log.info({ kind: obj.kind, object: obj.metadata.name }, "deleted object");
+    events.push({ type: "Normal", reason: EventReasons.ObjectDeleted, action: "Delete", note: `deleted ${obj.kind} "${obj.metadata.name}", which the spec no longer asks for` });
+  }
   if (plan.revertedBy !== undefined) {
-    ctx.reverts.record(key, observed.service?.metadata?.resourceVersion ?? "", ctx.clock.now());
+    ctx.reverts.record(key, proxyService.metadata.generation ?? 0, observed.service?.metadata?.resourceVersion ?? "", ctx.clock.now());
     log.info({ fieldManager: plan.revertedBy }, "takeover reverted by another field manager");
   }
   // Sent before the status (so `kubectl describe` lists the actions before the condition they led to), awaited after.
   const published = Promise.all(summarize(events).map((e) => ctx.events.publish(proxyService, e)));
   await stage("report status", () => reportStatus(proxyService, plan, ctx));
   await published;
-  return plan.next.kind === "waiting" ? Outcome.waiting(plan.next.reason) : Outcome.done();
+  return plan.next;
 }
 
 /**
@@ -72,13 +76,4 @@ function summarize(events: readonly EventInput[]): EventInput[] {
   const others = events.filter((e) => e.reason !== EventReasons.ObjectApplied);
   const first = applied[0];
   return first === undefined ? others : [{ ...first, note: applied.map((e) => e.note).join("; ") }, ...others];
-}
-
-/** Runs one step, re-throwing its failure with the step's name and the original as `cause`. */
-export async function stage<T>(name: string, step: () => Promise<T>): Promise<T> {
-  try {
-    return await step();
-  } catch (err) {
-    throw new Error(`${name}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  }
 }

@@ -5,6 +5,8 @@ export interface StoreReader<T extends KubeObject> {
   get(key: ObjectKey): T | undefined;
   /** Every object, or those of one namespace. */
   list(namespace?: string): readonly T[];
+  /** The objects whose ownerReferences name this uid (an index, so a reconcile never scans a namespace). */
+  ownedBy(uid: string): readonly T[];
   readonly size: number;
 }
 
@@ -20,6 +22,7 @@ export type StoreChange<T> =
  */
 export class Store<T extends KubeObject> implements StoreReader<T> {
   readonly #byNamespace = new Map<string, Map<string, T>>();
+  readonly #byOwner = new Map<string, Map<ObjectKey, T>>();
 
   get(key: ObjectKey): T | undefined {
     const i = key.indexOf("/");
@@ -29,6 +32,10 @@ export class Store<T extends KubeObject> implements StoreReader<T> {
   list(namespace?: string): readonly T[] {
     if (namespace !== undefined) return [...(this.#byNamespace.get(namespace)?.values() ?? [])];
     return [...this.#byNamespace.values()].flatMap((m) => [...m.values()]);
+  }
+
+  ownedBy(uid: string): readonly T[] {
+    return [...(this.#byOwner.get(uid)?.values() ?? [])];
   }
 
   get size(): number {
@@ -43,6 +50,8 @@ export class Store<T extends KubeObject> implements StoreReader<T> {
     if (!m) this.#byNamespace.set(ns, (m = new Map()));
     const old = m.get(obj.metadata.name);
     m.set(obj.metadata.name, obj);
+    if (old) this.#unindex(old);
+    this.#index(obj);
     if (!old) return { type: "added", object: obj };
     if (old.metadata.resourceVersion === obj.metadata.resourceVersion) return undefined;
     return { type: "modified", object: obj, old };
@@ -53,7 +62,24 @@ export class Store<T extends KubeObject> implements StoreReader<T> {
     const old = m?.get(obj.metadata.name);
     if (!old) return undefined;
     m?.delete(obj.metadata.name);
+    this.#unindex(old);
     return { type: "deleted", object: old };
+  }
+
+  #index(obj: T): void {
+    for (const ref of obj.metadata.ownerReferences ?? []) {
+      let m = this.#byOwner.get(ref.uid);
+      if (!m) this.#byOwner.set(ref.uid, (m = new Map()));
+      m.set(keyOf(obj), obj);
+    }
+  }
+
+  #unindex(obj: T): void {
+    for (const ref of obj.metadata.ownerReferences ?? []) {
+      const m = this.#byOwner.get(ref.uid);
+      m?.delete(keyOf(obj));
+      if (m?.size === 0) this.#byOwner.delete(ref.uid);
+    }
   }
 
   /**

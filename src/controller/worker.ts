@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { splitKey } from "../kube/object.js";
 import type { ControllerMetrics } from "./metrics.js";
-import { TerminalError, type Outcome } from "./outcome.js";
+import type { Outcome } from "./outcome.js";
 import type { WorkQueue } from "./queue.js";
 import { ItemExponentialRateLimiter } from "./rate-limiter.js";
 
@@ -43,14 +43,8 @@ export async function runWorkers(
         // JavaScript has no panics; a programming error (a TypeError, or a thrown non-Error) is the closest
         // thing, and is counted as one so that dashboards built for controller-runtime show it.
         if (isProgrammingError(err)) metrics.reconcilePanics.inc({ controller });
-        if (err instanceof TerminalError) {
-          metrics.terminalErrors.inc({ controller });
-          queue.forget(key);
-          rlog.error({ err }, "reconcile failed; not retrying until the object changes");
-        } else {
-          const delayMs = queue.addRateLimited(key);
-          rlog.error({ err, retryInMs: delayMs }, "reconcile failed");
-        }
+        const delayMs = queue.addRateLimited(key);
+        rlog.error({ err, retryInMs: delayMs }, "reconcile failed");
       } finally {
         metrics.reconcileTime.observe({ controller }, Number(process.hrtime.bigint() - started) / 1e9);
         metrics.activeWorkers.dec({ controller });

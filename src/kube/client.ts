@@ -27,12 +27,22 @@ export interface ApplyOptions {
   readonly force?: boolean;
 }
 
+/** One operation of a JSON patch (RFC 6902); `test` makes the patch a precondition. */
+export type JsonPatchOperation =
+  | { readonly op: "test" | "add" | "replace"; readonly path: string; readonly value: unknown }
+  | { readonly op: "remove"; readonly path: string };
+
 export interface Writer {
   /** Server-side apply under FIELD_MANAGER. Idempotent: an unchanged apply leaves resourceVersion as it was. */
   apply<T extends KubeObject>(obj: KubeObject, opts?: ApplyOptions): Promise<T>;
   /** Deletes, with a UID precondition when given so we never delete a same-named successor. Not found is success. */
   delete(obj: Pick<KubeObject, "apiVersion" | "kind" | "metadata">): Promise<void>;
   create<T extends KubeObject>(obj: KubeObject): Promise<T>;
+  /**
+   * A JSON patch of an existing object. Unlike an apply it can never create one (a missing object is a 404),
+   * and its `test` operations fail it (422) when the object is no longer as the caller saw it.
+   */
+  jsonPatch(obj: Pick<KubeObject, "apiVersion" | "kind" | "metadata">, operations: readonly JsonPatchOperation[]): Promise<void>;
 }
 
 export interface StatusWriter {
@@ -41,7 +51,7 @@ export interface StatusWriter {
 }
 
 /** Called once per write request, so that writes can be counted (the idle goal is zero writes). */
-export type WriteObserver = (verb: "apply" | "delete" | "create" | "replace" | "status", kind: string) => void;
+export type WriteObserver = (verb: "apply" | "delete" | "create" | "replace" | "status" | "patch", kind: string) => void;
 
 /** A client bound to FIELD_MANAGER, so that no call site can forget it (like controller-runtime's fieldowner.go). */
 export class KubeClient implements Reader, Writer, StatusWriter {
@@ -97,6 +107,16 @@ export class KubeClient implements Reader, Writer, StatusWriter {
       query: { fieldManager: FIELD_MANAGER, force: true },
       body: stripServerFields(obj),
       contentType: "application/apply-patch+yaml",
+    });
+  }
+
+  async jsonPatch(obj: Pick<KubeObject, "apiVersion" | "kind" | "metadata">, operations: readonly JsonPatchOperation[]): Promise<void> {
+    const r = resourceFor(obj.apiVersion, obj.kind);
+    this.#onWrite("patch", obj.kind);
+    await this.#http.request("PATCH", objectPath(r, obj.metadata.namespace, obj.metadata.name), {
+      query: { fieldManager: FIELD_MANAGER },
+      body: operations,
+      contentType: "application/json-patch+json",
     });
   }
 

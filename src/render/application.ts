@@ -3,7 +3,7 @@ import { Reasons } from "../api/conditions.js";
 import { SpecError } from "../api/errors.js";
 import { normalizePort, readTakeoverRecord, type TakeoverRecord } from "../api/takeover.js";
 import type { DefaultedProxyService } from "../api/types.js";
-import { isOwnedBy, proxySelector } from "./metadata.js";
+import { isOwnedBy, isSelectingProxies } from "./metadata.js";
 
 /** The Services as they are now in the ProxyService's namespace (from the operator's cache, or files for the CLI). */
 export interface ObservedServices {
@@ -72,19 +72,13 @@ function isCreatedByUs(proxyService: DefaultedProxyService, service: V1Service):
   return isOwnedBy(service, proxyService) || isSelectingProxies(proxyService, service);
 }
 
-function isSelectingProxies(proxyService: DefaultedProxyService, service: V1Service): boolean {
-  const ours = proxySelector(proxyService);
-  const selector = service.spec?.selector ?? {};
-  const keys = Object.keys(selector);
-  return keys.length === Object.keys(ours).length && keys.every((k) => selector[k] === ours[k]);
-}
-
 /**
- * The selector and ports of spec.serviceName before the takeover. While the Service still
- * selects our proxies, the record is the truth for the selector; a port is taken from the
- * record unless someone changed it since (its targetPort is no longer the one we set), and
- * ports added or removed on the live Service are carried over. When the selector is no longer
- * ours (a user or a GitOps tool put one back), the live Service is the new original.
+ * The selector and ports of spec.serviceName before the takeover.
+ * - Selector: while the Service still selects our proxies, the record's; once someone put a selector
+ *   back (a user, or a GitOps tool that owns only the selector), that selector is the new original.
+ * - Ports, in both cases: a port keeps its recorded form while its live targetPort is still the one we
+ *   set (the port number itself), since then nobody changed it and the live value is ours, not the
+ *   user's; a port someone changed since, added or removed is taken from the live Service.
  */
 function originalOf(
   proxyService: DefaultedProxyService,
@@ -93,20 +87,18 @@ function originalOf(
   checkCarriable(proxyService, live);
   const record = readTakeoverRecord(live);
   const livePorts = (live.spec?.ports ?? []).map(normalizePort);
-  if (record === undefined || !isSelectingProxies(proxyService, live)) {
-    if (Object.keys(live.spec?.selector ?? {}).length === 0) {
-      throw refuse(
-        `Service "${proxyService.spec.serviceName}" has no selector, so its pods cannot be found and it could not be restored exactly`,
-        "give it a selector, or front a Service that has one",
-      );
-    }
-    return { selector: { ...(live.spec?.selector ?? {}) }, ports: livePorts };
-  }
   const ports = livePorts.map((p) => {
-    const recorded = record.ports.find((r) => r.port === p.port && r.protocol === p.protocol);
+    const recorded = record?.ports.find((r) => r.port === p.port && r.protocol === p.protocol);
     return recorded !== undefined && String(p.targetPort) === String(p.port) ? recorded : p;
   });
-  return { selector: { ...record.selector }, ports };
+  if (record !== undefined && isSelectingProxies(proxyService, live)) return { selector: { ...record.selector }, ports };
+  if (Object.keys(live.spec?.selector ?? {}).length === 0) {
+    throw refuse(
+      `Service "${proxyService.spec.serviceName}" has no selector, so its pods cannot be found and it could not be restored exactly`,
+      "give it a selector, or front a Service that has one",
+    );
+  }
+  return { selector: { ...(live.spec?.selector ?? {}) }, ports };
 }
 
 function checkCarriable(proxyService: DefaultedProxyService, live: V1Service): void {

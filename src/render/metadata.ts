@@ -1,4 +1,4 @@
-import type { V1ObjectMeta, V1OwnerReference } from "@kubernetes/client-node";
+import type { V1ObjectMeta, V1OwnerReference, V1Service } from "@kubernetes/client-node";
 import { API_VERSION, KIND, type DefaultedProxyService } from "../api/types.js";
 import { APP_NAME, Labels, OPERATOR_NAME, proxySelectorValue } from "../api/labels.js";
 
@@ -61,4 +61,15 @@ export function isOwnedBy(object: { metadata?: V1ObjectMeta } | undefined, proxy
   const uid = proxyService.metadata.uid;
   if (uid !== undefined && uid !== "") return (metadata.ownerReferences ?? []).some((o) => o.uid === uid);
   return metadata.labels?.[Labels.managedBy] === OPERATOR_NAME && metadata.labels[Labels.instance] === proxyService.metadata.name;
+}
+
+/**
+ * Whether `service` selects exactly this ProxyService's proxy pods: "the selector is ours", the one test
+ * of it (a selector with one more or one less label is somebody else's). Pure.
+ */
+export function isSelectingProxies(proxyService: DefaultedProxyService, service: V1Service | undefined): boolean {
+  const ours = proxySelector(proxyService);
+  const selector = service?.spec?.selector ?? {};
+  const keys = Object.keys(selector);
+  return keys.length === Object.keys(ours).length && keys.every((k) => selector[k] === ours[k]);
 }

@@ -2,6 +2,8 @@ import type { V1Service } from "@kubernetes/client-node";
 import type { ProxyService } from "../../src/api/types.js";
 import type { KubeObject } from "../../src/kube/object.js";
 import type { Observed } from "../../src/controller/observe.js";
+import { noReverts } from "../../src/controller/reverts.js";
+import { readTakeoverRecord } from "../../src/api/takeover.js";
 
 export const NS = "shop";
 
@@ -24,6 +26,8 @@ export function service(name: string, selector: Record<string, string>, extra: P
   };
 }
 
+/** What observe would return; the takeover record is decoded from the given Service, as observe does. */
 export function observed(partial: Partial<Observed> = {}): Observed {
-  return { owned: new Map(), selectorManagers: [], recentReverts: 0, ...partial };
+  const record = readTakeoverRecord(partial.service);
+  return { owned: new Map(), selectorManagers: [], reverts: noReverts(0), ...(record ? { record } : {}), ...partial };
 }

@@ -3,7 +3,8 @@ import { Reasons } from "../../src/api/conditions.js";
 import { withDefaults } from "../../src/api/defaults.js";
 import { Annotations } from "../../src/api/takeover.js";
 import { ownedKey } from "../../src/controller/observe.js";
-import { MAX_REVERTS, planFor, type Plan } from "../../src/controller/plan.js";
+import { planFor, type Plan } from "../../src/controller/plan.js";
+import { MAX_REVERTS } from "../../src/controller/reverts.js";
 import type { KubeObject } from "../../src/kube/object.js";
 import { NS, observed, proxyService, service } from "./fixtures.js";
 
@@ -82,7 +83,7 @@ describe("planFor", () => {
     expect(fighting.applies.some((a) => a.object.metadata.name === "sn0")).toBe(true);
     const givenUp = planFor(
       withDefaults(proxyService()),
-      observed({ service: reverted, owned, selectorManagers: ["argocd-controller"], recentReverts: MAX_REVERTS - 1 }),
+      observed({ service: reverted, owned, selectorManagers: ["argocd-controller"], reverts: { times: Array.from({ length: MAX_REVERTS - 1 }, (_, i) => i), now: 10 } }),
     );
     expect(givenUp.applies.some((a) => a.object.metadata.name === "sn0")).toBe(false);
     expect(givenUp.ready.reason).toBe(Reasons.TakeoverReverted);

@@ -1,4 +1,3 @@
-import type { Logger } from "pino";
 import type { V1Service } from "@kubernetes/client-node";
 import { EventReasons } from "../api/conditions.js";
 import { readTakeoverRecord, type TakeoverRecord } from "../api/takeover.js";
@@ -8,12 +7,12 @@ import type { KubeObject } from "../kube/object.js";
 import { Resources } from "../kube/resources.js";
 import type { ReconcileContext } from "./context.js";
 import { hasFinalizer, removeFinalizer } from "./finalizer.js";
-import { observe } from "./observe.js";
+import { ownedObjects } from "./observe.js";
 import { Outcome } from "./outcome.js";
-import { stage } from "./reconcile.js";
+import { stage } from "./stage.js";
 
 /**
- * The Cleanup half of reconcile, for a ProxyService being deleted:
+ * The cleanup half of reconcile, for a ProxyService being deleted:
  * 1. restore spec.serviceName exactly from its takeover record, if this ProxyService took it over;
  * 2. delete every object this ProxyService controls (never a Service without our ownerReference: the
  *    user's Services are restored, not deleted);
@@ -21,7 +20,8 @@ import { stage } from "./reconcile.js";
  * Each step is idempotent, so a crash anywhere is healed by the next reconcile; the finalizer goes last so
  * that the ProxyService cannot disappear before the Service is restored.
  */
-export async function finalize(proxyService: ProxyService & KubeObject, ctx: ReconcileContext, log: Logger): Promise<Outcome> {
+export async function cleanup(proxyService: ProxyService & KubeObject, ctx: ReconcileContext): Promise<Outcome> {
+  const { log } = ctx;
   if (!hasFinalizer(proxyService)) return Outcome.done();
   const namespace = proxyService.metadata.namespace ?? "";
   const { serviceName } = proxyService.spec;
@@ -39,7 +39,7 @@ export async function finalize(proxyService: ProxyService & KubeObject, ctx: Rec
       note: `Service "${serviceName}" got back its original selector and ports`,
     });
   }
-  for (const obj of observe(proxyService, ctx.caches, 0).owned.values()) {
+  for (const obj of ownedObjects(proxyService, ctx.caches).values()) {
     await stage(`delete ${obj.kind} ${obj.metadata.name}`, () => ctx.client.delete(obj));
     log.info({ kind: obj.kind, object: obj.metadata.name }, "deleted object");
   }
