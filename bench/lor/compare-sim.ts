@@ -44,8 +44,8 @@ export function simConfigFor(s: Scenario, load: number, requests: number): SimCo
   const service: ServiceSpec = parseService(s.service);
   const base = { ...DEFAULT_CONFIG, callers: s.callers, replicas: s.replicas, workers: s.workers, load, service, requests, seed: s.seed };
   if (s.policy === "random") return { ...base, policy: "random", choices: 1, mode: "global", proxies: 1 };
-  const choices = s.policy === "lr2" ? 2 : ("all" as const);
-  const draws = "with-replacement" as const; // HAProxy's random(2)
+  const choices = { lr2: 2, lr4: 4, lrR: s.replicas, leastconn: "all" as const }[s.policy];
+  const draws = "with-replacement" as const; // HAProxy's random(d)
   if (s.mode === "sidecar") return { ...base, policy: "least-request", choices, draws, mode: "sidecar" };
   return { ...base, policy: "least-request", choices, draws, mode: "proxy", proxies: s.proxies };
 }

@@ -5,7 +5,9 @@
  * Semantics this relies on (HAProxy 2.6 configuration manual, "balance"):
  * - `random(1)` is uniform random; a plain `random` means `random(2)`, so it is never written bare.
  * - `random(2)` takes the less loaded of two draws on the consistent-hash ring, drawn *with
- *   replacement*: both draws land on the same server about 1 time in R.
+ *   replacement*: both draws land on the same server about 1 time in R. `random(d)` does d such
+ *   draws (a later draw replaces the best so far unless it is strictly more loaded, so ties go to
+ *   a random one of the tied draws); d draws cost d ring lookups, so random(R) costs O(R) per request.
  * - `leastconn` picks the server with the fewest requests in flight from this backend section (it
  *   counts queued ones too, but servers here have no `maxconn`, so HAProxy never queues).
  * - Each server gets `weight 100`: with the default weight 1 a server holds few points on the ring and
@@ -13,8 +15,8 @@
  * In HTTP mode with keep-alive every request is balanced on its own (`prefer-last-server` is off by default).
  */
 
-/** The balancing algorithm of one backend section. */
-export type Balance = "random1" | "random2" | "leastconn";
+/** The balancing algorithm of one backend section: `random<d>` is `balance random(<d>)`. */
+export type Balance = `random${number}` | "leastconn";
 
 /** One balancer: a frontend on `port` feeding a backend section over all `servers`. */
 export interface BalancerSection {
@@ -32,12 +34,13 @@ export interface HaproxyLayout {
 /** Equal weight for every server; high enough that the consistent-hash ring shares are even. */
 export const SERVER_WEIGHT = 100;
 
-/** The configuration line of each algorithm. */
-export const BALANCE_LINE: Record<Balance, string> = {
-  random1: "balance random(1)",
-  random2: "balance random(2)",
-  leastconn: "balance leastconn",
-};
+/** The configuration line of an algorithm; the number of draws is always spelled out. */
+export function balanceLine(balance: Balance): string {
+  if (balance === "leastconn") return "balance leastconn";
+  const draws = Number(balance.slice("random".length));
+  if (!Number.isInteger(draws) || draws < 1) throw new Error(`haproxy-config: "${balance}" has no valid number of draws`);
+  return `balance random(${draws})`;
+}
 
 /** Renders the configuration text. Pure. */
 export function renderHaproxyConfig(layout: HaproxyLayout): string {
@@ -62,7 +65,7 @@ export function renderHaproxyConfig(layout: HaproxyLayout): string {
       `  bind 127.0.0.1:${section.port}`,
       `  default_backend be_${section.name}`,
       `backend be_${section.name}`,
-      `  ${BALANCE_LINE[section.balance]}`,
+      `  ${balanceLine(section.balance)}`,
       // No `maxconn` on servers (default 0 = unlimited): HAProxy must not queue; the replica does.
       ...layout.servers.map((port, i) => `  server s${i} 127.0.0.1:${port} weight ${SERVER_WEIGHT}`),
     );

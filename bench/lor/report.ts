@@ -70,7 +70,10 @@ export function plotSpecs(g: GroupResult): Array<{ baseName: string; spec: PlotS
   if (g.group.axis === "none") return [];
   const axis = g.group.axis;
   const byLabel = new Map<string, ScenarioResult[]>();
-  for (const r of g.results) byLabel.set(r.label.replace(/ K=\d+$/, ""), [...(byLabel.get(r.label.replace(/ K=\d+$/, "")) ?? []), r]);
+  // Along K, one series per policy: "global least-request" is the K = 1 point of "ProxyService least-request".
+  const seriesName = (r: ScenarioResult): string =>
+    axis === "proxies" && r.label === "global least-request" ? "ProxyService least-request" : r.label.replace(/ K=\d+$/, "");
+  for (const r of g.results) byLabel.set(seriesName(r), [...(byLabel.get(seriesName(r)) ?? []), r]);
   const series = (pick: (r: ScenarioResult) => number): PlotSeries[] =>
     [...byLabel.entries()].map(([name, rs]) => ({
       name,

@@ -10,8 +10,8 @@ import { writePlot } from "../../src/cli/plot-files.js";
 import { parseService } from "./random.js";
 import { formatTable, plotSpecs, TABLE_LEGEND } from "./report.js";
 import type { ScenarioResult } from "./scenario.js";
-import { runSweep, type SweepOutput } from "./sweep.js";
-import { claimSweep, defaultSweep, type Group, smokeSweep } from "./sweeps.js";
+import { disturbance, runSweep, type SweepOutput } from "./sweep.js";
+import { choicesSweep, claimSweep, defaultSweep, type Group, smokeSweep } from "./sweeps.js";
 
 const positive = (flag: string) => (text: string): number => {
   const v = Number(text);
@@ -21,25 +21,28 @@ const positive = (flag: string) => (text: string): number => {
 
 const program = new Command("lor")
   .description("Loopback testbed: real HAProxy in sidecar and ProxyService layouts, open-loop load, latency and CPU")
-  .option("--sweep <name>", "default | claim | smoke", "default")
+  .option("--sweep <name>", "default | claim | choices | smoke", "default")
   .option("--smoke", "same as --sweep smoke")
-  .option("--scale <factor>", "multiply every duration of the default and claim sweeps", positive("--scale"), 1)
+  .option("--scale <factor>", "multiply every duration of the default, claim and choices sweeps", positive("--scale"), 1)
   .option("--service <dist>", "service-time distribution of the claim sweep: exp, det, lognormal[:cv]", "exp")
   .option("--seed <n>", "seed of arrivals and service times for every configuration (default 1)", positive("--seed"))
   .option("--only <groups>", "comma-separated group names to run (load, callers, proxies, replicas, hop)")
+  .option("--retry-disturbed <ms>", "run a configuration again (up to twice) when its p99 send lag exceeds <ms> or service times stretch > 5 %", positive("--retry-disturbed"))
+  .option("--rerun-disturbed <ms>", "run again only the configurations of <out>/lor-<sweep>.json that other work disturbed (see --retry-disturbed), keeping the rest", positive("--rerun-disturbed"))
   .option("--resume", "reuse the results in <out>/lor-<sweep>.partial.json of an interrupted run")
   .option("--no-priority", "do not raise the scheduling priority (nice -10 for the process and its autogroup)")
   .option("--out <dir>", "where to write JSON and plots", join("bench", "results"))
   .showHelpAfterError();
 
 program.parse(process.argv);
-const opts = program.opts<{ sweep: string; smoke?: boolean; scale: number; only?: string; out: string; priority: boolean; resume?: boolean; service: string; seed?: number }>();
+const opts = program.opts<{ sweep: string; smoke?: boolean; scale: number; only?: string; out: string; priority: boolean; resume?: boolean; service: string; seed?: number; retryDisturbed?: number; rerunDisturbed?: number }>();
 const sweep = opts.smoke ? "smoke" : opts.sweep;
 function sweepGroups(name: string): Group[] {
   if (name === "default") return defaultSweep(opts.scale);
   if (name === "smoke") return smokeSweep();
   if (name === "claim") return claimSweep(opts.scale, opts.service);
-  return program.error(`--sweep: unknown sweep "${name}"; use default, claim or smoke`);
+  if (name === "choices") return choicesSweep(opts.scale);
+  return program.error(`--sweep: unknown sweep "${name}"; use default, claim, choices or smoke`);
 }
 let groups = sweepGroups(sweep);
 if (opts.seed !== undefined) {
@@ -73,12 +76,22 @@ if (opts.service !== "exp" && sweep !== "claim") program.error("--service: only 
 const suffix =
   (opts.only === undefined ? "" : `-${opts.only.replaceAll(",", "-")}`) + (opts.service === "exp" ? "" : `-${opts.service.replace(":", "-")}`);
 const partialFile = join(opts.out, `lor-${sweep}${suffix}.partial.json`);
-const previous = opts.resume ? await readPrevious(partialFile) : [];
+const finalFile = join(opts.out, `lor-${sweep}${suffix}.json`);
+const rerunLimit = opts.rerunDisturbed;
+const previous =
+  rerunLimit !== undefined
+    ? (await readPrevious(finalFile)).filter((r) => disturbance(r, rerunLimit) === undefined)
+    : opts.resume
+      ? await readPrevious(partialFile)
+      : [];
 if (opts.resume) console.log(`resuming: ${previous.length} results reused from ${partialFile}`);
+if (rerunLimit !== undefined) console.log(`rerunning disturbed configurations: ${previous.length} undisturbed results reused from ${finalFile}`);
+const retryDisturbedMs = opts.retryDisturbed ?? rerunLimit;
 const output = await runSweep(sweep, groups, {
   log: (line) => console.log(line),
   raisePriority: opts.priority,
   previous,
+  ...(retryDisturbedMs === undefined ? {} : { retryDisturbedMs }),
   onProgress: (partial) => writeFile(partialFile, JSON.stringify(partial, null, 2) + "\n"),
 });
 const m = output.machine;
@@ -91,7 +104,7 @@ for (const g of output.groups) {
   }
 }
 console.log(`\n${TABLE_LEGEND}`);
-const file = join(opts.out, `lor-${sweep}${suffix}.json`);
+const file = finalFile;
 await writeFile(file, JSON.stringify(output, null, 2) + "\n");
 console.log(`json: ${file}`);
 await rm(partialFile, { force: true });

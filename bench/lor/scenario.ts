@@ -1,7 +1,7 @@
 /** One testbed configuration: what it is, how to run it, and what it measured. */
 import { type RunningBackends, freePorts, startBackends } from "./backends.js";
 import { processCpuSeconds } from "./children.js";
-import { type Balance, BALANCE_LINE, type BalancerSection } from "./haproxy-config.js";
+import { type Balance, balanceLine, type BalancerSection } from "./haproxy-config.js";
 import { type RunningHaproxy, startHaproxy } from "./haproxy.js";
 import { runLoad } from "./load.js";
 import { summarize } from "./summary.js";
@@ -13,8 +13,13 @@ import { summarize } from "./summary.js";
  */
 export type Mode = "direct" | "sidecar" | "proxy";
 
-/** HAProxy's algorithm: `random` = random(1), `lr2` = random(2) (least-request of 2), `leastconn` = full least-request. */
-export type Policy = "random" | "lr2" | "leastconn";
+/**
+ * HAProxy's algorithm: `random` = random(1), `lr2` = random(2) (least-request of 2), `lr4` =
+ * random(4), `leastconn` = full least-request (Envoy's FULL_SCAN, `choices: All`), `lrR` =
+ * random(R), R draws per request: a balancer whose cost per request grows linearly with R, as a
+ * full scan's does (HAProxy's own leastconn keeps its servers in a tree, O(log R)).
+ */
+export type Policy = "random" | "lr2" | "lr4" | "leastconn" | "lrR";
 
 export interface Scenario {
   mode: Mode;
@@ -63,13 +68,19 @@ export interface ScenarioResult {
   haproxyPctPer1000Rps: number | null;
   sendLagP99Ms: number;
   wallSeconds: number;
+  /** Runs it took to get an undisturbed one (see SweepOptions.retryDisturbedMs); absent when the first was kept. */
+  attempts?: number;
 }
 
-const BALANCE: Record<Policy, Balance> = { random: "random1", lr2: "random2", leastconn: "leastconn" };
+/** HAProxy's algorithm for a policy (random(R) needs the number of replicas). */
+export function balanceFor(policy: Policy, replicas: number): Balance {
+  const table: Record<Policy, Balance> = { random: "random1", lr2: "random2", lr4: "random4", leastconn: "leastconn", lrR: `random${replicas}` };
+  return table[policy];
+}
 
 /** A short, stable name for tables and plot legends. */
 export function scenarioLabel(s: Pick<Scenario, "mode" | "policy" | "proxies">): string {
-  const policy = { random: "random", lr2: "LR(2)", leastconn: "least-request" }[s.policy];
+  const policy = { random: "random", lr2: "LR(2)", lr4: "LR(4)", leastconn: "least-request", lrR: "LR(R)" }[s.policy];
   if (s.mode === "direct") return `direct ${policy} (no proxy)`;
   if (s.mode === "sidecar") return `sidecar ${policy}`;
   if (s.policy === "random") return "random (shared)";
@@ -78,7 +89,7 @@ export function scenarioLabel(s: Pick<Scenario, "mode" | "policy" | "proxies">):
 }
 
 function sectionsFor(s: Scenario, ports: readonly number[]): BalancerSection[] {
-  const balance = BALANCE[s.policy];
+  const balance = balanceFor(s.policy, s.replicas);
   return ports.map((port, i) => ({ name: `${s.mode}${i}`, port, balance }));
 }
 
@@ -132,7 +143,7 @@ export async function runScenario(s: Scenario): Promise<ScenarioResult> {
     return {
       scenario: s,
       label: scenarioLabel(s),
-      balance: s.mode === "direct" ? "none" : BALANCE_LINE[BALANCE[s.policy]],
+      balance: s.mode === "direct" ? "none" : balanceLine(balanceFor(s.policy, s.replicas)),
       offeredRate,
       throughput: load.throughput,
       meanMs: latency.mean,

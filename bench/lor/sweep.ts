@@ -40,6 +40,33 @@ export interface SweepOptions {
   previous?: readonly ScenarioResult[];
   /** Called after every scenario with everything so far, e.g. to save a partial file. */
   onProgress?: (partial: SweepOutput) => Promise<void>;
+  /**
+   * Run a configuration again (at most twice more) when the machine visibly disturbed it: the load
+   * generator's p99 send lag above this many ms, or the replicas' measured service time more than
+   * 5 % above the drawn mean. The least disturbed attempt is kept and the count recorded. Off when unset.
+   */
+  retryDisturbedMs?: number;
+}
+
+/** Why a run looks disturbed by other work on the machine, or undefined when it does not. */
+export function disturbance(r: ScenarioResult, lagLimitMs: number): string | undefined {
+  if (r.sendLagP99Ms > lagLimitMs) return `p99 send lag ${r.sendLagP99Ms.toFixed(1)} ms > ${lagLimitMs} ms`;
+  if (r.serviceMeanMs > 1.05 * r.scenario.meanMs) return `service time ${r.serviceMeanMs.toFixed(2)} ms > 1.05 x ${r.scenario.meanMs} ms`;
+  return undefined;
+}
+
+async function runUndisturbed(s: Scenario, log: (line: string) => void, lagLimitMs: number | undefined): Promise<ScenarioResult> {
+  let best = await runWithRetry(s, log);
+  if (lagLimitMs === undefined) return best;
+  for (let attempt = 2; attempt <= 3; attempt++) {
+    const why = disturbance(best, lagLimitMs);
+    if (why === undefined) break;
+    log(`disturbed (${why}): running it again, attempt ${attempt}`);
+    const next = await runWithRetry(s, log);
+    const score = (r: ScenarioResult): number => r.sendLagP99Ms / lagLimitMs + Math.max(0, r.serviceMeanMs / r.scenario.meanMs - 1) * 20;
+    best = { ...(score(next) < score(best) ? next : best), attempts: attempt };
+  }
+  return best;
 }
 
 /** Scenarios are the same when all their parameters are. */
@@ -86,7 +113,7 @@ export async function runSweep(sweep: string, groups: readonly Group[], options:
       const results = [];
       for (const s of g.scenarios) {
         const earlier = options.previous?.find((p) => sameScenario(p.scenario, s));
-        const r = earlier ?? (await runWithRetry(s, log));
+        const r = earlier ?? (await runUndisturbed(s, log, options.retryDisturbedMs));
         log(
           `${g.name.padEnd(8)} ${r.label.padEnd(28)} C=${s.callers} R=${s.replicas} K=${s.proxies} rho=${s.rho} ` +
             `req/s=${r.throughput.toFixed(0)} mean=${r.meanMs.toFixed(1)} p95=${r.p95Ms.toFixed(1)} p99=${r.p99Ms.toFixed(1)} errors=${r.errors}`,

@@ -108,6 +108,53 @@ export function claimSweep(scale = 1, service = "exp"): Group[] {
   ];
 }
 
+/** The three least-request candidate counts of `spec.leastRequest.choices` compared: 2 (the default), 4, and All. */
+const CHOICES: readonly Policy[] = ["lr2", "lr4", "leastconn"];
+
+/**
+ * The `choices` sweep (issue 12): one and several shared proxies with 2, 4 and all candidates,
+ * at the default sweep's point (30 callers, 10 replicas, rho 0.8; K = 1 to 5, where a full scan
+ * in independent proxies could herd) and at the claim's point (100 callers, 20 replicas, rho 0.9;
+ * K = 1, 2, 4), with sidecar LR(2) at each point for reference; then HAProxy's CPU as R grows
+ * (R = 20, 50, 100 at the same ~800 req/s: random(2), leastconn, and random(R) as a balancer whose
+ * work per request is linear in R like a full scan's). About 8 minutes.
+ */
+export function choicesSweep(scale = 1): Group[] {
+  const secs = (s: number): number => s * scale;
+  const claim = { ...BASE, callers: 100, replicas: 20, rho: 0.9 };
+  const cpuRate = 800;
+  return [
+    {
+      name: "choices-k",
+      title: "Candidates vs number of proxies K (30 callers, 10 replicas, rho 0.8)",
+      axis: "proxies",
+      scenarios: [
+        sized({ ...BASE, mode: "sidecar", policy: "lr2" }, secs(10)),
+        ...[1, 2, 3, 4, 5].flatMap((proxies) => CHOICES.map((policy) => sized({ ...BASE, proxies, mode: "proxy", policy }, secs(10)))),
+      ],
+    },
+    {
+      name: "choices-claim",
+      title: "Candidates vs number of proxies K (100 callers, 20 replicas, rho 0.9)",
+      axis: "proxies",
+      scenarios: [
+        sized({ ...claim, mode: "sidecar", policy: "lr2" }, secs(10)),
+        ...[1, 2, 4].flatMap((proxies) => CHOICES.map((policy) => sized({ ...claim, proxies, mode: "proxy", policy }, secs(10)))),
+      ],
+    },
+    {
+      name: "choices-cpu",
+      title: `HAProxy CPU vs replicas at ${cpuRate} req/s (one proxy, 30 callers)`,
+      axis: "replicas",
+      scenarios: [20, 50, 100].flatMap((replicas) =>
+        (["lr2", "leastconn", "lrR"] as const).map((policy) =>
+          sized({ ...BASE, replicas, rho: (cpuRate * MEAN_MS) / 1000 / replicas, mode: "proxy", policy }, secs(15)),
+        ),
+      ),
+    },
+  ];
+}
+
 /**
  * The smoke sweep: every mode once at rho 0.8, 30 callers, 10 replicas. The two modes the test
  * compares get 3,000 requests each, enough that ProxyService's lead over sidecar (about 1.8x on the
@@ -124,7 +171,9 @@ export function smokeSweep(): Group[] {
         at("sidecar", "lr2", 3_000),
         at("proxy", "lr2", 3_000),
         at("proxy", "random", 1_500),
-        at("proxy", "leastconn", 1_500),
+        // The full scan (choices: All) against LR(2) in one proxy: about 1.5x apart on the mean here.
+        at("proxy", "leastconn", 3_000),
+        at("proxy", "lr4", 1_500),
         at("direct", "random", 1_500),
       ],
     },

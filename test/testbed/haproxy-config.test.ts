@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { renderHaproxyConfig, SERVER_WEIGHT } from "../../bench/lor/haproxy-config.js";
+import { balanceLine, renderHaproxyConfig, SERVER_WEIGHT } from "../../bench/lor/haproxy-config.js";
+import { balanceFor } from "../../bench/lor/scenario.js";
+import { disturbance } from "../../bench/lor/sweep.js";
 import { parseService } from "../../bench/lor/random.js";
 import { summarize } from "../../bench/lor/summary.js";
 
@@ -9,6 +11,7 @@ describe("testbed HAProxy configuration", () => {
       { name: "a", port: 4001, balance: "random1" },
       { name: "b", port: 4002, balance: "random2" },
       { name: "c", port: 4003, balance: "leastconn" },
+      { name: "d", port: 4004, balance: "random4" },
     ],
     servers: [5001, 5002],
   });
@@ -17,12 +20,13 @@ describe("testbed HAProxy configuration", () => {
     expect(config).toContain("balance random(1)");
     expect(config).toContain("balance random(2)");
     expect(config).toContain("balance leastconn");
+    expect(config).toContain("balance random(4)");
     expect(config).not.toMatch(/balance random\s*$/m);
   });
 
   it("gives every server in every section the same higher weight and no maxconn, so HAProxy never queues", () => {
     const servers = config.split("\n").filter((line) => line.trim().startsWith("server "));
-    expect(servers).toHaveLength(6);
+    expect(servers).toHaveLength(8);
     for (const line of servers) {
       expect(line).toContain(`weight ${SERVER_WEIGHT}`);
       expect(line).not.toContain("maxconn");
@@ -31,7 +35,22 @@ describe("testbed HAProxy configuration", () => {
 
   it("binds each frontend to loopback only", () => {
     const binds = config.split("\n").filter((line) => line.trim().startsWith("bind "));
-    expect(binds).toEqual(["  bind 127.0.0.1:4001", "  bind 127.0.0.1:4002", "  bind 127.0.0.1:4003"]);
+    expect(binds).toEqual(["  bind 127.0.0.1:4001", "  bind 127.0.0.1:4002", "  bind 127.0.0.1:4003", "  bind 127.0.0.1:4004"]);
+  });
+});
+
+describe("testbed policies", () => {
+  it("maps LR(4) to random(4) and LR(R) to random(R) draws, one per replica", () => {
+    expect(balanceLine(balanceFor("lr4", 10))).toBe("balance random(4)");
+    expect(balanceLine(balanceFor("lrR", 50))).toBe("balance random(50)");
+    expect(balanceLine(balanceFor("leastconn", 50))).toBe("balance leastconn");
+  });
+
+  it("marks a run as disturbed when the generator lagged or the service times stretched", () => {
+    const run = { sendLagP99Ms: 5, serviceMeanMs: 20.2, scenario: { meanMs: 20 } } as Parameters<typeof disturbance>[0];
+    expect(disturbance(run, 20)).toBeUndefined();
+    expect(disturbance({ ...run, sendLagP99Ms: 52 }, 20)).toMatch(/send lag 52\.0 ms/);
+    expect(disturbance({ ...run, serviceMeanMs: 21.9 }, 20)).toMatch(/service time 21\.90 ms/);
   });
 });
 
