@@ -112,6 +112,67 @@ export function costTable(output: SweepOutput): string {
   return lines.join("\n");
 }
 
+/**
+ * The choices sweep's answers (issue 12), computed from its results: at each point, one proxy's
+ * LR(2), LR(4) and full scan, and how much of the gap from LR(2) to the full scan LR(4) closes;
+ * LR(4) against the full scan as K grows; HAProxy's CPU per request as R grows.
+ */
+export function choicesTables(output: SweepOutput): string {
+  const lines: string[] = [];
+  const at = (rs: readonly ScenarioResult[], policy: string, proxies: number): ScenarioResult | undefined =>
+    rs.find((r) => r.scenario.mode === "proxy" && r.scenario.policy === policy && r.scenario.proxies === proxies);
+  for (const g of output.groups.filter((x) => x.group.axis === "proxies")) {
+    const s0 = g.results[0]?.scenario;
+    const sidecar = g.results.find((r) => r.scenario.mode === "sidecar");
+    const two = at(g.results, "lr2", 1);
+    const four = at(g.results, "lr4", 1);
+    const all = at(g.results, "leastconn", 1);
+    if (!s0 || !two || !four || !all) continue;
+    const closed = (two.meanMs - four.meanMs) / (two.meanMs - all.meanMs);
+    lines.push(
+      `#### ${g.group.title}`,
+      "",
+      `One proxy: LR(2) ${f1(two.meanMs)} / ${f1(two.p95Ms)} / ${f1(two.p99Ms)} ms (mean / p95 / p99), LR(4) ${f1(four.meanMs)} / ${f1(four.p95Ms)} / ${f1(four.p99Ms)}, ` +
+        `full scan ${f1(all.meanMs)} / ${f1(all.p95Ms)} / ${f1(all.p99Ms)}` +
+        (sidecar ? `; sidecar LR(2) ${f1(sidecar.meanMs)} / ${f1(sidecar.p95Ms)} / ${f1(sidecar.p99Ms)}` : "") +
+        `. LR(4) closes ${(100 * closed).toFixed(0)} % of the gap from LR(2) to the full scan on the mean.`,
+      "",
+      "| K | LR(2) mean / p95 / p99 | LR(4) mean / p95 / p99 | full scan mean / p95 / p99 | full scan / LR(4), mean |",
+      "|--:|--:|--:|--:|--:|",
+    );
+    const ks = [...new Set(g.results.filter((r) => r.scenario.mode === "proxy").map((r) => r.scenario.proxies))].sort((a, b) => a - b);
+    for (const k of ks) {
+      const cell = (r: ScenarioResult | undefined): string => (r ? `${f1(r.meanMs)} / ${f1(r.p95Ms)} / ${f1(r.p99Ms)}` : "-");
+      const a = at(g.results, "leastconn", k);
+      const b = at(g.results, "lr4", k);
+      lines.push(`| ${k} | ${cell(at(g.results, "lr2", k))} | ${cell(b)} | ${cell(a)} | ${a && b ? f2(a.meanMs / b.meanMs) : "-"} |`);
+    }
+    lines.push("");
+  }
+  const cpu = output.groups.find((x) => x.group.name === "choices-cpu");
+  if (cpu) {
+    lines.push(
+      `#### ${cpu.group.title}`,
+      "",
+      "| R | rho | LR(2): HAProxy % of a core per 1,000 req/s | leastconn (tree) | random(R) (R draws) | random(R) - LR(2), CPU per request |",
+      "|--:|--:|--:|--:|--:|--:|",
+    );
+    const replicas = [...new Set(cpu.results.map((r) => r.scenario.replicas))].sort((a, b) => a - b);
+    for (const rr of replicas) {
+      const p = (policy: string): number | null => cpu.results.find((r) => r.scenario.replicas === rr && r.scenario.policy === policy)?.haproxyPctPer1000Rps ?? null;
+      const two = p("lr2");
+      const lin = p("lrR");
+      const rho = cpu.results.find((r) => r.scenario.replicas === rr)?.scenario.rho ?? 0;
+      // % of a core per 1,000 req/s is 10 us of CPU per request.
+      lines.push(
+        `| ${rr} | ${rho.toFixed(2)} | ${two === null ? "-" : f1(two)} | ${p("leastconn") === null ? "-" : f1(p("leastconn") ?? 0)} | ${lin === null ? "-" : f1(lin)} | ${two === null || lin === null ? "-" : `${((lin - two) * 10).toFixed(0)} us`} |`,
+      );
+    }
+    lines.push("");
+  }
+  return lines.join("\n");
+}
+
 async function main(): Promise<void> {
   const file = process.argv[2];
   if (file === undefined) throw new Error("usage: npx tsx bench/lor/tables.ts bench/results/lor-default.json");
@@ -121,6 +182,7 @@ async function main(): Promise<void> {
   for (const g of output.groups) console.log(`### ${g.group.title}\n\n${groupTable(g.results)}\n`);
   console.log(`### Ratios against the published claim\n\n${ratioTable(output)}\n`);
   console.log(`### Cost\n\n${costTable(output)}\n`);
+  if (output.sweep === "choices") console.log(`### Candidates\n\n${choicesTables(output)}`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

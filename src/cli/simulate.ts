@@ -64,6 +64,7 @@ Examples:
     .option("--out <DIR>", "write plots of the sweep (SVG and PNG) into DIR")
     .option("--json", "print one JSON object per configuration, one per line")
     .option("--markdown", "print tables as Markdown")
+    .option("--proxy-choices <D>", 'least-request candidates of the proxies only (proxy and global modes), e.g. "all" against the sidecars\' --choices 2 (default: --choices)')
     .option("--afford", "how many proxies can I afford: the gain over sidecar kept for K = 1..32 proxies, and the most that keep --keep of it")
     .option("--keep <FRACTION>", "with --afford: the share of the one-proxy gain that must be kept (default 0.5)")
     .option("--rate <REQ_PER_S>", "with --afford: the request rate, to say how many proxies the autoscaler will run for it")
@@ -93,12 +94,13 @@ Examples:
 function runAfford(opts: Record<string, unknown>, io: SimulateIo): void {
   if (opts["sweep"] !== undefined) throw new OptionError("afford", "cannot be combined with --sweep", "run --afford once per configuration");
   const raw = rawOptions(opts);
-  const { config } = parseOptions(raw, readFiles([raw]));
+  const config = parseOptions(raw, readFiles([raw])).config;
+  const proxyChoices = typeof opts["proxyChoices"] === "string" ? parseProxyChoices(opts["proxyChoices"]) : config.choices;
   const keep = fraction("keep", opts["keep"], 0.5);
-  const answer = affordableProxies(config, keep);
+  const answer = affordableProxies(config, keep, undefined, proxyChoices);
   const rows = answer.rows.map((r) => [String(r.proxies), r.mean.toFixed(3), r.p95.toFixed(3), r.ratio.toFixed(2), `${Math.round(100 * r.gainKept)} %`]);
   io.out(formatTable(["proxies", "mean", "p95", "sidecar / proxy (mean)", "gain kept"], rows, opts["markdown"] === true));
-  const choices = config.choices === "all" ? "all" : String(config.choices);
+  const choices = `${String(config.choices)} (sidecars) / ${String(proxyChoices)} (proxies)`;
   io.out(
     `\nC=${config.callers} R=${config.replicas} load=${config.load} choices=${choices}: sidecar mean ${answer.sidecarMean.toFixed(3)}; ` +
       `up to ${answer.affordable} proxies keep at least ${Math.round(100 * keep)} % of the one-proxy gain (latency in units of the mean service time)\n`,
@@ -123,6 +125,15 @@ function runAfford(opts: Record<string, unknown>, io: SimulateIo): void {
   );
 }
 
+function parseProxyChoices(value: string): SimConfig["choices"] {
+  try {
+    return parseOptions({ choices: value }).config.choices;
+  } catch (err) {
+    if (err instanceof OptionError) throw new OptionError("proxy-choices", `"${value}" is not a number of candidates`, 'use a whole number >= 1 or "all"');
+    throw err;
+  }
+}
+
 function fraction(flag: string, value: unknown, fallback: number): number {
   if (typeof value !== "string") return fallback;
   const v = Number(value);
@@ -142,7 +153,12 @@ async function run(opts: Record<string, unknown>, io: SimulateIo): Promise<void>
   const files = readFiles([raw, ...axes.flatMap((a) => a.values.map((v) => ({ [a.key]: v })))]);
   const points = expandSweep(axes);
   // Parse every configuration before running any, so a bad sweep value fails at once.
-  const parsed = points.map((point) => ({ point, ...parseOptions({ ...raw, ...point }, files) }));
+  const proxyChoices = typeof opts["proxyChoices"] === "string" ? parseProxyChoices(opts["proxyChoices"]) : undefined;
+  const parsed = points.map((point) => {
+    const p = parseOptions({ ...raw, ...point }, files);
+    // The proxies' own candidates (spec.leastRequest.choices), while the callers' sidecars keep --choices.
+    return { point, ...p, config: proxyChoices === undefined || p.config.mode === "sidecar" ? p.config : { ...p.config, choices: proxyChoices } };
+  });
   const unit = timeUnit(parsed[0]?.serviceMeanSeconds ?? null);
   const runs: SweepRun[] = [];
   for (const p of parsed) {

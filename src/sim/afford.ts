@@ -25,12 +25,18 @@ export const AFFORD_PROXIES = [1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 24, 32] as const
 /**
  * "How many proxies can I afford?": simulates `base` in sidecar mode and in proxy mode for each K
  * in `proxies`, and returns the most proxies that keep at least `keep` (0..1) of K = 1's gain over
- * the sidecars, with every row. The shares are on the mean. Pure and deterministic (the seed is
+ * the sidecars, with every row; the sidecars draw base.choices candidates, the proxies
+ * `proxyChoices` (default the same). The shares are on the mean. Pure and deterministic (the seed is
  * base.seed); costs one simulation per K plus one.
  */
-export function affordableProxies(base: SimConfig, keep: number, proxies: readonly number[] = AFFORD_PROXIES): AffordAnswer {
+export function affordableProxies(
+  base: SimConfig,
+  keep: number,
+  proxies: readonly number[] = AFFORD_PROXIES,
+  proxyChoices: SimConfig["choices"] = base.choices,
+): AffordAnswer {
   const sidecar = simulate({ ...base, mode: "sidecar" });
-  const results = proxies.map((k) => ({ k, r: simulate({ ...base, mode: "proxy", proxies: k }) }));
+  const results = proxies.map((k) => ({ k, r: simulate({ ...base, mode: "proxy", proxies: k, choices: proxyChoices }) }));
   const first = results[0]?.r;
   if (first === undefined) throw new Error("affordableProxies: no numbers of proxies to try");
   const gainOne = sidecar.mean / first.mean - 1;

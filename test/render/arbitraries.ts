@@ -40,6 +40,7 @@ export const renderInput: fc.Arbitrary<RenderInput> = fc
     locality: fc.option(fc.boolean(), { nil: undefined }),
     warmup: fc.option(fc.constantFrom("10s", "1m", "1m30s", "500ms"), { nil: undefined }),
     callerTls: fc.option(fc.constantFrom(...CALLER_TLS_MODES), { nil: undefined }),
+    choices: fc.option(fc.oneof(fc.integer({ min: 2, max: 100 }), fc.constant("All" as const)), { nil: undefined }),
   })
   .map((r) => {
     const ports = r.ports.map(([port, name, appProtocol], i) => ({ name: `${name}-${i}`, port, ...(appProtocol === undefined ? {} : { appProtocol }) }));
@@ -66,6 +67,7 @@ export const renderInput: fc.Arbitrary<RenderInput> = fc
       ...(r.locality === undefined ? {} : { localityLoadBalancing: r.locality }),
       ...(r.warmup === undefined || !weighted ? {} : { warmupDuration: r.warmup }),
       ...(r.callerTls === undefined ? {} : { callerTls: { mode: r.callerTls } }),
+      ...(r.choices === undefined || r.loadBalancer !== "LEAST_REQUEST" ? {} : { leastRequest: { choices: r.choices } }),
     };
     const proxyService: ProxyService = {
       apiVersion: "msvcbench.io/v1alpha1",

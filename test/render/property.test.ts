@@ -25,6 +25,14 @@ describe("render, for random valid specs", () => {
         const serverNames = outcome.gateway.spec.servers.map((s) => s.port.name);
         expect(new Set(serverNames).size).toBe(serverNames.length);
         expect(outcome.takenOverService.spec?.ports?.map((p) => p.port)).toEqual(service.spec?.ports?.map((p) => p.port));
+        // spec.leastRequest.choices: an EnvoyFilter exactly when it is not the default, bound to the proxies, one patch per target port.
+        const choices = ps.spec.leastRequest.choices;
+        expect(outcome.envoyFilter === undefined).toBe(choices === 2);
+        if (outcome.envoyFilter !== undefined) {
+          expect(outcome.envoyFilter.spec.workloadSelector.labels).toEqual(outcome.proxySelector);
+          expect(outcome.envoyFilter.spec.configPatches.length).toBe(new Set(outcome.ports.map((p) => p.targetPort)).size);
+          for (const patch of outcome.envoyFilter.spec.configPatches) expect(patch.match.context).toBe("GATEWAY");
+        }
       }),
       { numRuns: 300, seed: 4242 },
     );

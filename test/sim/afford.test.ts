@@ -16,7 +16,7 @@ describe("affordableProxies", () => {
 
   it("affords fewer proxies with a full scan than with two choices", () => {
     const two = affordableProxies(base, 0.5, [1, 2, 3, 4, 6, 8, 12, 16]);
-    const all = affordableProxies({ ...base, choices: "all" }, 0.5, [1, 2, 3, 4, 6, 8, 12, 16]);
+    const all = affordableProxies(base, 0.5, [1, 2, 3, 4, 6, 8, 12, 16], "all");
     expect(all.affordable).toBeLessThan(two.affordable);
   });
 });
