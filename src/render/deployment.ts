@@ -1,4 +1,5 @@
 import type { V1Deployment } from "@kubernetes/client-node";
+import { proxyConcurrency } from "../api/sizing.js";
 import { canonicalQuantity } from "../api/quantity.js";
 import type { DefaultedProxyService, Quantity } from "../api/types.js";
 import { ownedLabels, ownedMetadata, proxySelector } from "./metadata.js";
@@ -17,6 +18,8 @@ const ISTIO_PROXY_UID = 1337;
  *   sysctl since Kubernetes 1.22).
  * - maxUnavailable 0: a rollout never lowers the number of Ready proxies, so callers of the
  *   taken-over Service never see a gap.
+ * - Envoy's worker threads (`proxy.istio.io/config` concurrency) match the CPU request, so one
+ *   proxy uses the CPU it is sized for before the autoscaler adds another (src/api/sizing.ts).
  */
 export function renderDeployment(proxyService: DefaultedProxyService): V1Deployment {
   const selector = proxySelector(proxyService);
@@ -36,7 +39,10 @@ export function renderDeployment(proxyService: DefaultedProxyService): V1Deploym
             "sidecar.istio.io/inject": "true",
             "service.istio.io/canonical-name": proxyService.metadata.name,
           },
-          annotations: { "inject.istio.io/templates": "gateway" },
+          annotations: {
+            "inject.istio.io/templates": "gateway",
+            "proxy.istio.io/config": JSON.stringify({ concurrency: proxyConcurrency(resources.requests.cpu) }),
+          },
         },
         spec: {
           serviceAccountName: proxyService.metadata.name,
