@@ -113,11 +113,11 @@ const CHOICES: readonly Policy[] = ["lr2", "lr4", "leastconn"];
 
 /**
  * The `choices` sweep (issue 12): one and several shared proxies with 2, 4 and all candidates,
- * at the default sweep's point (30 callers, 10 replicas, rho 0.8; K = 1 to 5, where a full scan
- * in independent proxies could herd) and at the claim's point (100 callers, 20 replicas, rho 0.9;
+ * at the default sweep's point (30 callers, 10 replicas, rho 0.8; K = 1 to 5, 8 and 10, where a
+ * full scan in independent proxies could herd) and at the claim's point (100 callers, 20 replicas, rho 0.9;
  * K = 1, 2, 4), with sidecar LR(2) at each point for reference; then HAProxy's CPU as R grows
  * (R = 20, 50, 100 at the same ~800 req/s: random(2), leastconn, and random(R) as a balancer whose
- * work per request is linear in R like a full scan's). About 8 minutes.
+ * work per request is linear in R like a full scan's). About 9 minutes.
  */
 export function choicesSweep(scale = 1): Group[] {
   const secs = (s: number): number => s * scale;
@@ -130,7 +130,7 @@ export function choicesSweep(scale = 1): Group[] {
       axis: "proxies",
       scenarios: [
         sized({ ...BASE, mode: "sidecar", policy: "lr2" }, secs(10)),
-        ...[1, 2, 3, 4, 5].flatMap((proxies) => CHOICES.map((policy) => sized({ ...BASE, proxies, mode: "proxy", policy }, secs(10)))),
+        ...[1, 2, 3, 4, 5, 8, 10].flatMap((proxies) => CHOICES.map((policy) => sized({ ...BASE, proxies, mode: "proxy", policy }, secs(10)))),
       ],
     },
     {
