@@ -35,7 +35,15 @@ export function buildCrd(): V1CustomResourceDefinition {
               jsonPath: '.status.conditions[?(@.type=="Ready")].status',
               description: "Whether the proxies run and the Service reaches them.",
             },
-            { name: "Proxies", type: "integer", jsonPath: ".status.readyReplicas", description: "Ready proxy pods.", priority: 1 },
+            // Shown by default (issue 12): how many proxies serve matters, since every extra one balances with a thinner view.
+            { name: "Proxies", type: "integer", jsonPath: ".status.readyReplicas", description: "Proxy pods serving (Ready)." },
+            {
+              name: "Global-View",
+              type: "string",
+              jsonPath: '.status.conditions[?(@.type=="GlobalView")].status',
+              description: "False when so many proxies serve that the simulator predicts most of the balancing gain is lost.",
+              priority: 1,
+            },
             {
               name: "Reason",
               type: "string",

@@ -31,8 +31,8 @@ describe("the CRD", () => {
     expect(text).not.toMatch(/"const"|"\$ref"|"additionalProperties":false|"\$id"/);
   });
 
-  it("shows SERVICE, TARGET, LB, READY and AGE in `kubectl get ps`", () => {
+  it("shows SERVICE, TARGET, LB, READY, PROXIES and AGE in `kubectl get ps`", () => {
     const columns = buildCrd().spec.versions[0]?.additionalPrinterColumns ?? [];
-    expect(columns.filter((c) => (c.priority ?? 0) === 0).map((c) => c.name.toUpperCase())).toEqual(["SERVICE", "TARGET", "LB", "READY", "AGE"]);
+    expect(columns.filter((c) => (c.priority ?? 0) === 0).map((c) => c.name.toUpperCase())).toEqual(["SERVICE", "TARGET", "LB", "READY", "PROXIES", "AGE"]);
   });
 });
