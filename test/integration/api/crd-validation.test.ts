@@ -60,6 +60,19 @@ describe("the ProxyService CRD on the API server", () => {
     expect(text).toContain(c.field);
   });
 
+  it.each([
+    [4, 4],
+    [100, 100],
+    ["All", "All"],
+    [undefined, 2],
+  ] as const)("accepts spec.leastRequest.choices %s with LEAST_REQUEST (stored as %s)", async (choices, stored) => {
+    const name = `ps-choices-${String(choices ?? "empty").toLowerCase()}`;
+    const created = (await create(
+      manifestOf({ title: "", field: "", spec: { serviceName: "sn0", leastRequest: choices === undefined ? {} : { choices } }, name }),
+    )) as { spec: { leastRequest: { choices: unknown } } };
+    expect(created.spec.leastRequest.choices).toBe(stored);
+  });
+
   it("rejects an unknown field (kubectl's strict field validation), naming it", () => {
     const manifest = "apiVersion: msvcbench.io/v1alpha1\nkind: ProxyService\nmetadata:\n  name: ps-typo\nspec:\n  serviceName: sn0\n  loadbalancer: RANDOM\n";
     const applied = kubectl(["apply", "-n", namespace.name, "-f", "-"], manifest);
