@@ -5,15 +5,10 @@ import type { Quantity } from "./types.js";
 // scale a proxy up (to its CPU request) before the autoscaler adds another one.
 
 /**
- * HAProxy's CPU per 1,000 req/s, as a fraction of one core, measured by the loopback testbed
- * (docs/evidence.md: median of 46 runs, `npx tsx bench/lor/run.ts --sweep default`).
- */
-export const HAPROXY_CORES_PER_1000_RPS = 0.115;
-
-/**
  * Envoy's CPU per 1,000 req/s, as a fraction of one core: an estimate, not measured here. Istio's
  * published performance summary (Istio 1.12 to 1.16: 1 KB payloads, telemetry on) gives 0.35 vCPU
- * per 1,000 req/s through a sidecar, about 3x HAProxy's figure above.
+ * per 1,000 req/s through a sidecar, about 3x the 0.115 the loopback testbed measured for HAProxy
+ * (docs/evidence.md, median of 46 runs).
  */
 export const ENVOY_CORES_PER_1000_RPS_ESTIMATE = 0.35;
 
