@@ -72,45 +72,43 @@ for (const r of mainRows.filter((row) => Number(row["replicas"]) >= 20)) {
   largeR.set(key, [...(largeR.get(key) ?? []), Number(r["mean ratio"])]);
 }
 const rSpreadPercent = Math.max(...[...largeR.values()].map((v) => (Math.max(...v) / Math.min(...v) - 1) * 100)).toFixed(0);
-/** The ratio table pivoted for reading: one table per load, callers down, replicas across, "mean / p95" per cell. */
-function pivot(ratioRows: ReadonlyArray<Record<string, string>>): string {
+type RatioRows = ReadonlyArray<Record<string, string>>;
+const findRow = (rs: RatioRows, load: string, callers: string, replicas: string): Record<string, string> | undefined =>
+  rs.find((row) => row["load"] === load && row["callers"] === callers && row["replicas"] === replicas);
+const meanP95 = (r: Record<string, string>): string => `${r["mean ratio"]} / ${r["p95 ratio"]}`;
+
+/** Ratio rows pivoted for reading: one table per load, callers down, replicas across, `cell` per cell. */
+function pivotWith(ratioRows: RatioRows, cell: (load: string, callers: string, replicas: string) => string, caption?: string): string {
   const uniq = (key: string): string[] => [...new Set(ratioRows.map((r) => r[key] ?? ""))];
   return uniq("load")
     .map((load) => {
       const header = `| load ${load}: callers \\ replicas | ${uniq("replicas").join(" | ")} |`;
       const rule = `| ---: | ${uniq("replicas").map(() => "---:").join(" | ")} |`;
-      const body = uniq("callers").map((callers) => {
-        const cells = uniq("replicas").map((replicas) => {
-          const r = ratioRows.find((row) => row["load"] === load && row["callers"] === callers && row["replicas"] === replicas);
-          return r === undefined ? "" : `${r["mean ratio"]} / ${r["p95 ratio"]}`;
-        });
-        return `| ${callers} | ${cells.join(" | ")} |`;
-      });
-      return [header, rule, ...body].join("\n");
+      const body = uniq("callers").map((callers) => `| ${callers} | ${uniq("replicas").map((replicas) => cell(load, callers, replicas)).join(" | ")} |`);
+      return [...(caption === undefined ? [] : [caption, ""]), header, rule, ...body].join("\n");
     })
     .join("\n\n");
 }
 
-/** Two ratio tables side by side per cell: "mean / p95 with two choices -> mean / p95 with the other". */
-function pivotPair(two: ReadonlyArray<Record<string, string>>, other: ReadonlyArray<Record<string, string>>, otherName: string): string {
-  const uniq = (key: string): string[] => [...new Set(two.map((r) => r[key] ?? ""))];
-  const find = (rs: ReadonlyArray<Record<string, string>>, load: string, callers: string, replicas: string) =>
-    rs.find((row) => row["load"] === load && row["callers"] === callers && row["replicas"] === replicas);
-  return uniq("load")
-    .map((load) => {
-      const header = `| load ${load}: callers \\ replicas | ${uniq("replicas").join(" | ")} |`;
-      const rule = `| ---: | ${uniq("replicas").map(() => "---:").join(" | ")} |`;
-      const body = uniq("callers").map((callers) => {
-        const cells = uniq("replicas").map((replicas) => {
-          const a = find(two, load, callers, replicas);
-          const b = find(other, load, callers, replicas);
-          return a === undefined || b === undefined ? "" : `${a["mean ratio"]} / ${a["p95 ratio"]} → **${b["mean ratio"]} / ${b["p95 ratio"]}**`;
-        });
-        return `| ${callers} | ${cells.join(" | ")} |`;
-      });
-      return [`_two choices → ${otherName} in the proxy_`, "", header, rule, ...body].join("\n");
-    })
-    .join("\n\n");
+/** The ratio table pivoted for reading, "mean / p95" per cell. */
+function pivot(ratioRows: RatioRows): string {
+  return pivotWith(ratioRows, (load, callers, replicas) => {
+    const r = findRow(ratioRows, load, callers, replicas);
+    return r === undefined ? "" : meanP95(r);
+  });
+}
+
+/** Two ratio tables in one: "mean / p95 with two choices -> mean / p95 with the other" per cell. */
+function pivotPair(two: RatioRows, other: RatioRows, otherName: string): string {
+  return pivotWith(
+    two,
+    (load, callers, replicas) => {
+      const a = findRow(two, load, callers, replicas);
+      const b = findRow(other, load, callers, replicas);
+      return a === undefined || b === undefined ? "" : `${meanP95(a)} → **${meanP95(b)}**`;
+    },
+    `_two choices → ${otherName} in the proxy_`,
+  );
 }
 const allRows = rows(all.ratios);
 const fourRows = rows(four.ratios);
