@@ -8,7 +8,14 @@
 #                                             (etcd, apiserver, controller-manager, scheduler, kubelet-sim)
 #   hack/local-cluster.sh kubectl ARGS...     kubectl of the cluster's own release, as the admin
 #   hack/local-cluster.sh kubeconfig          print the admin kubeconfig's path
-#   hack/local-cluster.sh build               only build the binary (if its sources changed)
+#   hack/local-cluster.sh build               only build the binaries (if their sources changed)
+#   hack/local-cluster.sh istioctl ARGS...    istioctl of the pinned Istio, against the cluster as the admin
+#   hack/local-cluster.sh xds NAMESPACE/POD   the xDS istiod sends to that pod: {listeners, routes, clusters, endpoints}
+#   hack/local-cluster.sh trace -from NAMESPACE/POD -to HOST:PORT
+#                                             one request followed through what istiod sends, as JSON
+#
+# istiod (component `istiod`) and those three commands run from a second binary, `istio`, built
+# from hack/istio/ (its own Go module: istio.io/istio at one pinned version) the same way.
 #
 # The binary is built from hack/local-cluster/ into .local-cluster/bin/, and rebuilt only when a
 # hash of its Go sources, go.mod, go.sum, embedded files and the Go version changes. The state
@@ -82,14 +89,74 @@ build_unlocked() {
   echo "local-cluster: built in $((SECONDS - started))s" >&2
 }
 
+istio_src="$root/hack/istio"
+istio_bin="$bindir/istio"
+
+istio_hash() {
+  (
+    cd "$istio_src"
+    go version
+    find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) -not -name '*_test.go' |
+      LC_ALL=C sort | xargs sha256sum
+  ) | sha256sum | cut -c1-16
+}
+
+# build_istio builds hack/istio into $bindir/istio when its hash changed, under its own lock.
+build_istio() {
+  local hash started total
+  hash="$(istio_hash)"
+  [[ -x "$istio_bin" && -f "$istio_bin.hash" && "$(cat "$istio_bin.hash")" == "$hash" ]] && return 0
+  mkdir -p "$bindir"
+  exec 8>"$bindir/.lock-istio"
+  flock 8
+  if [[ -x "$istio_bin" && -f "$istio_bin.hash" && "$(cat "$istio_bin.hash")" == "$hash" ]]; then
+    exec 8>&-
+    return 0
+  fi
+  local module version
+  module="$(awk '$1 == "istio.io/istio" { print $2; exit }' "$istio_src/go.mod")"
+  version="$(cat "$(cd "$istio_src" && go list -m -f '{{.Dir}}' istio.io/istio)/VERSION")-dev"
+  echo "local-cluster: building istiod and istioctl (istio.io/istio $module, $version) into ${istio_bin#"$root"/}" >&2
+  total="$(cd "$istio_src" && go list -deps . 2>/dev/null | wc -l)" || true
+  [[ "$total" -gt 0 ]] 2>/dev/null || total="~2400"
+  echo "local-cluster: (a first build from an empty Go cache compiles $total packages)" >&2
+  started=$SECONDS
+  # Istio's own builds stamp the version (it is the proxy version istiod assumes and reports).
+  (cd "$istio_src" && go build -v -ldflags "-X istio.io/istio/pkg/version.buildVersion=$version -X istio.io/istio/pkg/version.buildStatus=Clean" -o "$istio_bin.tmp" .) 2>&1 |
+    awk -v total="$total" '
+      /^(#|go: |[^ ]+\.go:)/ || / error/ { print; fflush(); next }
+      { n++; if (n % 100 == 0) { printf "local-cluster: istio: compiled %d of at most %d packages (%s)\n", n, total, $0; fflush() } }
+      END { if (n) printf "local-cluster: istio: compiled %d packages, linking done\n", n }' >&2
+  if [[ ${PIPESTATUS[0]} -ne 0 || ! -x "$istio_bin.tmp" ]]; then
+    echo "local-cluster: istio build failed" >&2
+    exit 1
+  fi
+  mv "$istio_bin.tmp" "$istio_bin"
+  echo "$hash" >"$istio_bin.hash"
+  echo "local-cluster: istio built in $((SECONDS - started))s" >&2
+  exec 8>&-
+}
+
 run() { exec "$bin" -state-dir "$state" "$@"; }
+run_istio() { exec "$istio_bin" -state-dir "$state" "$@"; }
 
 cmd="${1:-help}"
 [[ $# -gt 0 ]] && shift
 case "$cmd" in
   up | restart)
     build
+    build_istio
     run "$cmd" "$@"
+    ;;
+  istioctl)
+    [[ -f "$state/cluster.json" ]] || { echo "local-cluster: down (no cluster in $state)" >&2; exit 1; }
+    build_istio
+    KUBECONFIG="${KUBECONFIG:-$state/kubeconfig}" exec "$istio_bin" istioctl --istioNamespace istio-system "$@"
+    ;;
+  xds | trace)
+    [[ -f "$state/cluster.json" ]] || { echo "local-cluster: down (no cluster in $state)" >&2; exit 1; }
+    build_istio
+    run_istio "$cmd" "$@"
     ;;
   status | kubectl | kubeconfig)
     if [[ ! -f "$state/cluster.json" ]]; then
@@ -109,7 +176,10 @@ case "$cmd" in
     [[ -x "$bin" ]] || build
     run down "$@"
     ;;
-  build) build ;;
+  build)
+    build
+    build_istio
+    ;;
   help | -h | -help | --help)
     sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
     ;;

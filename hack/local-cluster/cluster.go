@@ -53,6 +53,9 @@ func runUp(stateDir string, args []string) error {
 	if err := ensurePKI(st); err != nil {
 		return fmt.Errorf("certificates: %w", err)
 	}
+	if err := addIstiodPorts(st); err != nil {
+		return err
+	}
 	if noneRunning(st) {
 		if err := repickPortsIfTaken(st); err != nil {
 			return err
@@ -94,6 +97,10 @@ func runUp(stateDir string, args []string) error {
 		if err := waitReady(ctx, st, name, start); err != nil {
 			return err
 		}
+	}
+	// istiod last: it needs the API server, and its injection webhook needs the namespaces.
+	if err := ensureStarted(ctx, st, "istiod", start); err != nil {
+		return err
 	}
 	if err := waitFor(ctx, "cluster ready", func() error { return clusterReady(ctx, st, cfg) }); err != nil {
 		return err
@@ -164,7 +171,8 @@ func allRunning(st *state) bool {
 	return true
 }
 
-// clusterReady checks what tests need beyond each component serving: the Istio CRDs Established,
+// clusterReady checks what tests need beyond each component serving (istiod's injection webhook
+// registered with its CA included): the Istio CRDs Established,
 // every simulated node Ready, and the default ServiceAccount made (so pods can be created).
 func clusterReady(ctx context.Context, st *state, cfg *rest.Config) error {
 	for _, c := range components {
@@ -216,8 +224,7 @@ func runDown(stateDir string, args []string) error {
 	if err := stopComponents(st, names, syscall.SIGTERM, *grace); err != nil {
 		return err
 	}
-	p := st.Ports
-	waitPortsClosed([]int{p.Etcd, p.EtcdPeer, p.APIServer, p.ControllerManager, p.Scheduler}, 5*time.Second)
+	waitPortsClosed(st.Ports.all(), 5*time.Second)
 	// The binary (bin/) stays so that the next `up` need not rebuild it.
 	entries, err := os.ReadDir(st.Dir)
 	if err != nil {

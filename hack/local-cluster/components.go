@@ -40,6 +40,7 @@ var components = []component{
 	}},
 	{"scheduler", func(ctx context.Context, st *state) error { return healthz(ctx, st.Ports.Scheduler) }},
 	{"kubelet-sim", nodesReady},
+	{"istiod", istiodReady},
 }
 
 func componentNames() []string {

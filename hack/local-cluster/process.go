@@ -33,6 +33,16 @@ func startComponent(st *state, name string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if name == "istiod" {
+		// istiod runs from hack/istio's binary, with the same argv shape (so runningPid's check
+		// holds), after its chart objects and token are in place.
+		if exe, err = istioBinary(); err != nil {
+			return 0, err
+		}
+		if err := prepareIstiod(st); err != nil {
+			return 0, err
+		}
+	}
 	log, err := os.OpenFile(logFile(st, name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return 0, err

@@ -28,6 +28,23 @@ type ports struct {
 	APIServer         int `json:"apiserver"`
 	ControllerManager int `json:"controllerManager"`
 	Scheduler         int `json:"scheduler"`
+	// istiod (hack/istio): plaintext xDS gRPC (15010 in a pod), HTTP with /ready and the debug
+	// endpoints (8080), the injection webhook over HTTPS (15017), monitoring (15014).
+	IstiodGRPC       int `json:"istiodGrpc"`
+	IstiodHTTP       int `json:"istiodHttp"`
+	IstiodWebhook    int `json:"istiodWebhook"`
+	IstiodMonitoring int `json:"istiodMonitoring"`
+}
+
+const portCount = 9
+
+func portsFrom(free []int) ports {
+	return ports{free[0], free[1], free[2], free[3], free[4], free[5], free[6], free[7], free[8]}
+}
+
+func (p ports) all() []int {
+	return []int{p.Etcd, p.EtcdPeer, p.APIServer, p.ControllerManager, p.Scheduler,
+		p.IstiodGRPC, p.IstiodHTTP, p.IstiodWebhook, p.IstiodMonitoring}
 }
 
 // state is what <state-dir>/cluster.json records about one cluster.
@@ -58,6 +75,26 @@ func loadState(dir string) (*state, error) {
 	return st, nil
 }
 
+// addIstiodPorts records istiod's ports in a state made before istiod was a component.
+func addIstiodPorts(st *state) error {
+	if st.Ports.IstiodGRPC != 0 {
+		return nil
+	}
+	free, err := freePorts(4)
+	if err != nil {
+		return err
+	}
+	for _, p := range free {
+		for _, used := range st.Ports.all() {
+			if p == used {
+				return addIstiodPorts(st) // a clash with a recorded port: pick again
+			}
+		}
+	}
+	st.Ports.IstiodGRPC, st.Ports.IstiodHTTP, st.Ports.IstiodWebhook, st.Ports.IstiodMonitoring = free[0], free[1], free[2], free[3]
+	return saveState(st)
+}
+
 // loadOrCreateState returns the recorded state, or records a new one with free ports and
 // `nodes` simulated nodes.
 func loadOrCreateState(dir string, nodes int) (*state, error) {
@@ -75,11 +112,11 @@ func loadOrCreateState(dir string, nodes int) (*state, error) {
 	if err := os.MkdirAll(abs, 0o755); err != nil {
 		return nil, err
 	}
-	free, err := freePorts(5)
+	free, err := freePorts(portCount)
 	if err != nil {
 		return nil, err
 	}
-	st = &state{Dir: abs, Ports: ports{free[0], free[1], free[2], free[3], free[4]}}
+	st = &state{Dir: abs, Ports: portsFrom(free)}
 	for i := 1; i <= nodes; i++ {
 		st.Nodes = append(st.Nodes, fmt.Sprintf("local-node-%d", i))
 	}
@@ -125,19 +162,18 @@ func canBind(port int) bool {
 // process now holds one of the recorded ports, it records new ones and rewrites the kubeconfigs.
 // Certificates name no port, so they stay valid.
 func repickPortsIfTaken(st *state) error {
-	p := st.Ports
 	taken := false
-	for _, port := range []int{p.Etcd, p.EtcdPeer, p.APIServer, p.ControllerManager, p.Scheduler} {
+	for _, port := range st.Ports.all() {
 		taken = taken || !canBind(port)
 	}
 	if !taken {
 		return nil
 	}
-	free, err := freePorts(5)
+	free, err := freePorts(portCount)
 	if err != nil {
 		return err
 	}
-	st.Ports = ports{free[0], free[1], free[2], free[3], free[4]}
+	st.Ports = portsFrom(free)
 	progress(fmt.Sprintf("a recorded port is taken by another process; moving to ports %v", free))
 	if err := saveState(st); err != nil {
 		return err
