@@ -16,6 +16,8 @@ npx tsc --noEmit -p tsconfig.json
 npx eslint src test bench
 echo "==> Go: the local control plane's own tests (module hack/local-cluster)"
 (cd hack/local-cluster && gofmt -l . | (! grep .) && go test -count=1 ./...)
+echo "==> Go: the Istio tools' own tests (module hack/istio: node metadata, xDS matching, chart objects)"
+(cd hack/istio && gofmt -l . | (! grep .) && go test -count=1 ./...)
 for project in unit integration testbed; do
   echo "==> tests: $project"
   npx vitest run --project "$project" --reporter=default --reporter=json --outputFile="$reports/$project.json" "$@"
