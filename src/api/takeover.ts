@@ -59,6 +59,37 @@ export function isClaimedByAnother(service: V1Service | undefined, proxyServiceN
   return record !== undefined && record.proxyService !== proxyServiceName;
 }
 
+/** Whether `selector` is exactly `labels` (one label more or less is somebody else's selector). Pure. */
+export function selectsExactly(selector: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(selector ?? {});
+  return keys.length === Object.keys(labels).length && keys.every((k) => selector?.[k] === labels[k]);
+}
+
+/**
+ * What a taken-over Service has to go back to: the record, updated with what its owner changed on the live
+ * Service since. One rule for the record the operator keeps and for the restore, so that an edit made just
+ * before the ProxyService is deleted is not lost.
+ * - Selector: the record's while the live Service still selects the proxies (`proxyLabels`); once someone
+ *   put a selector back (a user, or a GitOps tool that owns only the selector), that one.
+ * - Ports: the live ports (with any port added, removed or renamed since), each with its recorded targetPort
+ *   while the live one is still the one the takeover set (the port number itself): then nobody changed it
+ *   and the live value is ours. (A user who sets targetPort to the port number during a takeover cannot be
+ *   told apart from the takeover; the record wins then.)
+ * Pure.
+ */
+export function originalOf(
+  record: TakeoverRecord,
+  live: V1Service,
+  proxyLabels: Readonly<Record<string, string>>,
+): { selector: Record<string, string>; ports: V1ServicePort[] } {
+  const ports = (live.spec?.ports ?? []).map(normalizePort).map((p) => {
+    const recorded = record.ports.find((r) => r.port === p.port && r.protocol === p.protocol);
+    return recorded !== undefined && String(p.targetPort) === String(p.port) ? { ...p, targetPort: recorded.targetPort } : p;
+  });
+  const selector = selectsExactly(live.spec?.selector, proxyLabels) ? record.selector : (live.spec?.selector ?? {});
+  return { selector: { ...selector }, ports };
+}
+
 /**
  * The fields of a port that matter for restoring it, in a fixed key order, with the API
  * server's defaults made explicit (protocol TCP, targetPort = port) so that two records of the

@@ -1,6 +1,6 @@
 import type { V1Service } from "@kubernetes/client-node";
 import { Command } from "commander";
-import { Annotations, readTakeoverRecord } from "../api/takeover.js";
+import { Annotations, Labels, originalOf, proxySelectorValue, readTakeoverRecord } from "../api/takeover.js";
 import type { ProxyService } from "../api/types.js";
 import { restoreService } from "../controller/cleanup.js";
 import { FINALIZER, removeFinalizer } from "../controller/finalizer.js";
@@ -43,8 +43,9 @@ export function restoreCommand(): Command {
         const record = readTakeoverRecord(service);
         if (!record) continue;
         const where = `${service.metadata.namespace}/${service.metadata.name}`;
-        const selector = Object.entries(record.selector).map(([k, v]) => `${k}=${v}`).join(",");
-        const ports = record.ports.map((p) => `${p.port}/${p.protocol ?? "TCP"}->${String(p.targetPort)}`).join(",");
+        const original = originalOf(record, service, { [Labels.proxy]: proxySelectorValue(service.metadata.namespace ?? "", record.proxyService) });
+        const selector = Object.entries(original.selector).map(([k, v]) => `${k}=${v}`).join(",");
+        const ports = original.ports.map((p) => `${p.port}/${p.protocol ?? "TCP"}->${String(p.targetPort)}`).join(",");
         console.log(`${flags.dryRun ? "would restore" : "restoring"} Service ${where}: selector ${selector}; ports ${ports} (taken over by ProxyService ${record.proxyService})`);
         if (!flags.dryRun) await restoreService(client, service, record);
         restored += 1;

@@ -1,8 +1,8 @@
-import type { V1Service } from "@kubernetes/client-node";
+import type { V1Service, V1ServicePort } from "@kubernetes/client-node";
 import { EventReasons } from "../api/conditions.js";
-import { readTakeoverRecord, type TakeoverRecord } from "../api/takeover.js";
+import { Labels, originalOf, proxySelectorValue, readTakeoverRecord, type TakeoverRecord } from "../api/takeover.js";
 import type { ProxyService } from "../api/types.js";
-import type { KubeClient } from "../kube/client.js";
+import type { Writer } from "../kube/client.js";
 import type { KubeObject } from "../kube/object.js";
 import { Resources } from "../kube/resources.js";
 import type { ReconcileContext } from "./context.js";
@@ -49,18 +49,27 @@ export async function cleanup(proxyService: ProxyService & KubeObject, ctx: Reco
 }
 
 /**
- * Puts the recorded selector and ports back in one apply and drops the record annotation (an apply that
- * no longer lists a field we own removes it). force: the selector may meanwhile be owned by another
- * manager (a GitOps tool), and the restore must win. The ClusterIP was never touched.
+ * Puts the original selector and ports back in one apply and drops the record annotation (an apply that no
+ * longer lists a field we own removes it): the record merged with what the Service's owner changed since
+ * (originalOf), so an edit made just before the deletion is kept. force: the selector may meanwhile be owned
+ * by another manager (a GitOps tool), and the restore must win. The ClusterIP was never touched. Returns what
+ * was restored.
  */
-export async function restoreService(client: KubeClient, live: V1Service & KubeObject, record: TakeoverRecord): Promise<void> {
+export async function restoreService(
+  client: Pick<Writer, "apply">,
+  live: V1Service & KubeObject,
+  record: TakeoverRecord,
+): Promise<{ selector: Record<string, string>; ports: V1ServicePort[] }> {
+  const namespace = live.metadata.namespace ?? "";
+  const original = originalOf(record, live, { [Labels.proxy]: proxySelectorValue(namespace, record.proxyService) });
   await client.apply(
     {
       apiVersion: "v1",
       kind: "Service",
-      metadata: { name: live.metadata.name, namespace: live.metadata.namespace },
-      spec: { selector: { ...record.selector }, ports: record.ports.map((p) => ({ ...p })) },
+      metadata: { name: live.metadata.name, namespace },
+      spec: { selector: original.selector, ports: original.ports },
     },
     { force: true },
   );
+  return original;
 }

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
-import type { KubeClient } from "../kube/client.js";
-import type { EventRecorder } from "../kube/events.js";
+import type { Client } from "../kube/client.js";
+import type { EventPublisher } from "../kube/events.js";
 import type { Caches } from "./caches.js";
 import type { Clock } from "./clock.js";
 import type { RevertTracker } from "./reverts.js";
@@ -8,9 +8,10 @@ import type { RevertTracker } from "./reverts.js";
 /** Everything a reconcile may use: caches to read, a client to write, events, and the clock. */
 export interface ReconcileContext {
   readonly caches: Caches;
-  readonly client: KubeClient;
-  readonly events: EventRecorder;
+  readonly client: Client;
+  readonly events: EventPublisher;
   readonly reverts: RevertTracker;
   readonly clock: Clock;
+  /** The reconcile's own logger (namespace, name, reconcileID), so nothing it calls can log without them. */
   readonly log: Logger;
 }

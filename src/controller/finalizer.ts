@@ -1,4 +1,4 @@
-import type { KubeClient, JsonPatchOperation } from "../kube/client.js";
+import type { JsonPatchOperation, Writer } from "../kube/client.js";
 import { isNotFound } from "../kube/errors.js";
 import type { KubeObject } from "../kube/object.js";
 
@@ -19,7 +19,7 @@ export function hasFinalizer(obj: KubeObject): boolean {
  * added meanwhile is not overwritten (the patch then fails with 422 and the reconcile is retried). Never
  * creates the object: a ProxyService that is gone is a 404. Idempotent when the finalizer is there.
  */
-export async function addFinalizer(client: KubeClient, obj: KubeObject): Promise<void> {
+export async function addFinalizer(client: Pick<Writer, "jsonPatch">, obj: KubeObject): Promise<void> {
   if (hasFinalizer(obj)) return;
   const operations: JsonPatchOperation[] =
     obj.metadata.finalizers === undefined
@@ -36,7 +36,7 @@ export async function addFinalizer(client: KubeClient, obj: KubeObject): Promise
  * (never a same-named successor) and that our finalizer is still at the index `obj` shows (a stale cache
  * fails the patch with 422, and the retry reads again). An object that is already gone is done.
  */
-export async function removeFinalizer(client: KubeClient, obj: KubeObject): Promise<void> {
+export async function removeFinalizer(client: Pick<Writer, "jsonPatch">, obj: KubeObject): Promise<void> {
   const index = (obj.metadata.finalizers ?? []).indexOf(FINALIZER);
   if (index < 0) return;
   try {

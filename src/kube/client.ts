@@ -50,6 +50,11 @@ export interface StatusWriter {
   applyStatus(obj: KubeObject): Promise<void>;
 }
 
+/** What a reconcile uses: reads of single objects, writes and status (the watcher and restore use KubeClient itself). */
+export interface Client extends Writer, StatusWriter {
+  get<T extends KubeObject>(r: ResourceType, namespace: string, name: string): Promise<T | undefined>;
+}
+
 /** Called once per write request, so that writes can be counted (the idle goal is zero writes). */
 export type WriteObserver = (verb: "apply" | "delete" | "create" | "replace" | "status" | "patch", kind: string) => void;
 

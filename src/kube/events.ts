@@ -17,13 +17,18 @@ export interface EventInput {
 /** The controller name that events report, as kube-rs's recorder does: `kubectl describe` shows it. */
 export const REPORTING_CONTROLLER = "msvcbench.io/proxy-service-operator";
 
+/** What a reconcile needs of events: publish one about an object. */
+export interface EventPublisher {
+  publish(regarding: KubeObject, e: EventInput): Promise<void>;
+}
+
 /**
  * Publishes `events.k8s.io/v1` Events about an object, naming this controller and the pod it runs in.
  * Needs RBAC `create` on `events.k8s.io/events`. Publishing is best effort: a failed event must never fail
  * a reconcile, so errors go to `onError` only. The same reason and note about the same object are sent
  * once per ten minutes, so that a retried reconcile does not flood `kubectl describe`.
  */
-export class EventRecorder {
+export class EventRecorder implements EventPublisher {
   readonly #client: KubeClient;
   readonly #instance: string;
   readonly #onError: (err: unknown) => void;

@@ -1,9 +1,9 @@
 import type { V1Service, V1ServicePort } from "@kubernetes/client-node";
 import { Reasons } from "../api/conditions.js";
 import { SpecError } from "../api/errors.js";
-import { normalizePort, readTakeoverRecord, type TakeoverRecord } from "../api/takeover.js";
+import { normalizePort, originalOf, readTakeoverRecord, type TakeoverRecord } from "../api/takeover.js";
 import type { DefaultedProxyService } from "../api/types.js";
-import { isOwnedBy, isSelectingProxies } from "./metadata.js";
+import { isOwnedBy, isSelectingProxies, proxySelector } from "./metadata.js";
 
 /** The Services as they are now in the ProxyService's namespace (from the operator's cache, or files for the CLI). */
 export interface ObservedServices {
@@ -43,7 +43,7 @@ export function resolveApplication(proxyService: DefaultedProxyService, observed
   const userTarget = observed.target !== undefined && !isOwnedBy(observed.target, proxyService) ? observed.target : undefined;
   const isOurCreation = observed.service !== undefined && isCreatedByUs(proxyService, observed.service);
   const live = observed.service !== undefined && !isOurCreation ? observed.service : undefined;
-  const original = live === undefined ? undefined : originalOf(proxyService, live);
+  const original = live === undefined ? undefined : originalServiceOf(proxyService, live);
 
   const source = userTarget ?? (original === undefined ? observed.target : undefined);
   const app =
@@ -73,32 +73,27 @@ function isCreatedByUs(proxyService: DefaultedProxyService, service: V1Service):
 }
 
 /**
- * The selector and ports of spec.serviceName before the takeover.
- * - Selector: while the Service still selects our proxies, the record's; once someone put a selector
- *   back (a user, or a GitOps tool that owns only the selector), that selector is the new original.
- * - Ports, in both cases: a port keeps its recorded form while its live targetPort is still the one we
- *   set (the port number itself), since then nobody changed it and the live value is ours, not the
- *   user's; a port someone changed since, added or removed is taken from the live Service.
+ * The selector and ports of spec.serviceName before the takeover: the live Service before it (or once someone
+ * put their own selector back without a record to merge), else the record merged with the live Service
+ * (originalOf in api/takeover.ts, the rule the restore uses too).
  */
-function originalOf(
+function originalServiceOf(
   proxyService: DefaultedProxyService,
   live: V1Service,
 ): { selector: Record<string, string>; ports: V1ServicePort[] } {
   checkCarriable(proxyService, live);
   const record = readTakeoverRecord(live);
-  const livePorts = (live.spec?.ports ?? []).map(normalizePort);
-  const ports = livePorts.map((p) => {
-    const recorded = record?.ports.find((r) => r.port === p.port && r.protocol === p.protocol);
-    return recorded !== undefined && String(p.targetPort) === String(p.port) ? recorded : p;
-  });
-  if (record !== undefined && isSelectingProxies(proxyService, live)) return { selector: { ...record.selector }, ports };
-  if (Object.keys(live.spec?.selector ?? {}).length === 0) {
+  const original =
+    record === undefined
+      ? { selector: { ...(live.spec?.selector ?? {}) }, ports: (live.spec?.ports ?? []).map(normalizePort) }
+      : originalOf(record, live, proxySelector(proxyService));
+  if (Object.keys(original.selector).length === 0) {
     throw refuse(
       `Service "${proxyService.spec.serviceName}" has no selector, so its pods cannot be found and it could not be restored exactly`,
       "give it a selector, or front a Service that has one",
     );
   }
-  return { selector: { ...(live.spec?.selector ?? {}) }, ports };
+  return original;
 }
 
 function checkCarriable(proxyService: DefaultedProxyService, live: V1Service): void {

@@ -1,6 +1,7 @@
 import type { V1ObjectMeta, V1OwnerReference, V1Service } from "@kubernetes/client-node";
 import { API_VERSION, KIND, type DefaultedProxyService } from "../api/types.js";
 import { APP_NAME, Labels, OPERATOR_NAME, proxySelectorValue } from "../api/labels.js";
+import { selectsExactly } from "../api/takeover.js";
 
 /** The labels every owned object carries. */
 export function ownedLabels(proxyService: DefaultedProxyService): Record<string, string> {
@@ -68,8 +69,5 @@ export function isOwnedBy(object: { metadata?: V1ObjectMeta } | undefined, proxy
  * of it (a selector with one more or one less label is somebody else's). Pure.
  */
 export function isSelectingProxies(proxyService: DefaultedProxyService, service: V1Service | undefined): boolean {
-  const ours = proxySelector(proxyService);
-  const selector = service?.spec?.selector ?? {};
-  const keys = Object.keys(selector);
-  return keys.length === Object.keys(ours).length && keys.every((k) => selector[k] === ours[k]);
+  return selectsExactly(service?.spec?.selector, proxySelector(proxyService));
 }

@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { pino } from "pino";
+import { FakeClock } from "../../src/controller/clock.js";
+import { cleanup } from "../../src/controller/cleanup.js";
+import { FINALIZER, addFinalizer, removeFinalizer } from "../../src/controller/finalizer.js";
+import { reconcile } from "../../src/controller/reconcile.js";
+import { RevertTracker } from "../../src/controller/reverts.js";
+import type { ProxyService } from "../../src/api/types.js";
+import type { KubeObject } from "../../src/kube/object.js";
+import { FakeCluster } from "./fake-cluster.js";
+import { NS, proxyService, service } from "./fixtures.js";
+
+// Orchestration with a fake client, beside the integration tests: the finalizer helpers and the cleanup half.
+
+function world(): { cluster: FakeCluster; ctx: Parameters<typeof reconcile>[1] } {
+  const clock = new FakeClock(0);
+  const cluster = new FakeCluster(() => clock.now());
+  const ctx = { caches: cluster.caches, client: cluster, events: cluster.eventPublisher, reverts: new RevertTracker(), clock, log: pino({ level: "silent" }) };
+  return { cluster, ctx };
+}
+
+const psOf = (cluster: FakeCluster): (ProxyService & KubeObject) | undefined =>
+  cluster.find("msvcbench.io/v1alpha1", "ProxyService", NS, "ps-s0") as (ProxyService & KubeObject) | undefined;
+
+describe("finalizer helpers", () => {
+  it("never create the ProxyService they finalize: removing from one that is gone is done, adding is a 404", async () => {
+    const { cluster } = world();
+    const gone = { ...proxyService(), metadata: { ...proxyService().metadata, finalizers: [FINALIZER] } };
+    await expect(removeFinalizer(cluster, gone)).resolves.toBeUndefined();
+    await expect(addFinalizer(cluster, proxyService())).rejects.toMatchObject({ status: 404 });
+    expect(cluster.list()).toEqual([]);
+  });
+
+  it("keep another controller's finalizer, and refuse a stale view of the list", async () => {
+    const { cluster } = world();
+    cluster.applyAs("kubectl", { ...proxyService(), metadata: { name: "ps-s0", namespace: NS, finalizers: ["example.com/other"] } }, false);
+    await addFinalizer(cluster, psOf(cluster)!);
+    expect(psOf(cluster)?.metadata.finalizers).toEqual(["example.com/other", FINALIZER]);
+    const stale = psOf(cluster)!;
+    cluster.edit("msvcbench.io/v1alpha1", "ProxyService", NS, "ps-s0", (o) => void (o.metadata.finalizers = [FINALIZER]));
+    await expect(removeFinalizer(cluster, stale)).rejects.toMatchObject({ status: 422 });
+    await removeFinalizer(cluster, psOf(cluster)!);
+    expect(psOf(cluster)?.metadata.finalizers).toEqual([]);
+  });
+});
+
+describe("cleanup", () => {
+  it("restores sn0 from a live read, deletes what it owns, then releases the ProxyService", async () => {
+    const { cluster, ctx } = world();
+    cluster.applyAs("kubectl", service("sn0", { app: "s0" }), false);
+    cluster.applyAs("kubectl", { ...proxyService(), metadata: { name: "ps-s0", namespace: NS } }, false);
+    for (let i = 0; i < 3; i++) {
+      cluster.sync();
+      cluster.setProxiesReady(1);
+      cluster.sync();
+      await reconcile(`${NS}/ps-s0`, ctx);
+    }
+    expect(cluster.find("v1", "Service", NS, "sn0")?.spec?.selector).not.toEqual({ app: "s0" });
+    cluster.deleteObject(psOf(cluster)!);
+    cluster.sync();
+    await cleanup(psOf(cluster)!, ctx);
+    expect(cluster.find("v1", "Service", NS, "sn0")?.spec?.selector).toEqual({ app: "s0" });
+    expect(psOf(cluster)).toBeUndefined();
+    expect(cluster.list().filter((o) => o.metadata.ownerReferences !== undefined)).toEqual([]);
+    expect(cluster.events.map((e) => e.reason)).toContain("ServiceRestored");
+  });
+});
