@@ -227,6 +227,8 @@ func runIstiod(args []string) error {
 		fmt.Sprintf("--httpAddr=127.0.0.1:%d", st.Ports.IstiodHTTP),
 		fmt.Sprintf("--httpsAddr=127.0.0.1:%d", st.Ports.IstiodWebhook),
 		fmt.Sprintf("--monitoringAddr=127.0.0.1:%d", st.Ports.IstiodMonitoring),
+		// ControlZ's fixed port (9876) would clash between clusters of several work trees.
+		"--ctrlz_port=0",
 	}
 	all := append(append([]string{}, l.Args...), local...)
 	fmt.Fprintf(os.Stderr, "istiod: pilot-discovery %s\n", strings.Join(all, " "))

@@ -1,0 +1,134 @@
+import { spawn, execFile } from "node:child_process";
+import { createInterface } from "node:readline";
+import path from "node:path";
+import { promisify } from "node:util";
+import { admin, mergePatch, repoRoot } from "../operator/support.js";
+import { waitFor } from "../../support/wait-for.js";
+
+// Helpers for the tests that judge our configuration with the real istiod of the local cluster
+// (issue 9): injection-enabled namespaces, a sidecar-injected caller, and the `xds` and `trace`
+// commands of hack/istio, run through hack/local-cluster.sh (which honours LOCAL_CLUSTER_STATE_DIR).
+
+const script = path.join(repoRoot, "hack/local-cluster.sh");
+const run = promisify(execFile);
+
+/** One proxy's handling of the traced request (hack/istio/trace.go). */
+export interface Hop {
+  proxy: string;
+  nodeType: string;
+  listener: string;
+  filterChain: { name: string; tls: boolean; requireClientCertificate: boolean; transportProtocol?: string } | null;
+  route?: string;
+  virtualHost?: string;
+  cluster: string;
+  lb: { policy: string; choiceCount?: number; locality: string; priorities: number[]; slowStart?: { slowStartWindow?: string } };
+  tls: { mode: string; sni?: string };
+  endpoints: { address: string; health: string; pod?: string; tls: string; next: number; accept?: { tls: boolean } | null }[];
+}
+
+export interface Trace {
+  from: string;
+  to: string;
+  hops: Hop[];
+  final: string[];
+  error?: string;
+}
+
+/** Follows one request from a pod to host:port through what istiod sends. */
+export async function trace(from: string, to: string): Promise<Trace> {
+  const { stdout } = await run(script, ["trace", "-from", from, "-to", to], { cwd: repoRoot, maxBuffer: 64 << 20 });
+  return JSON.parse(stdout) as Trace;
+}
+
+/** What istiod sends to the pod: {listeners, routes, clusters, endpoints} in protojson. */
+export async function xds(pod: string): Promise<Record<"listeners" | "routes" | "clusters" | "endpoints", Record<string, unknown>[]>> {
+  const { stdout } = await run(script, ["xds", pod], { cwd: repoRoot, maxBuffer: 256 << 20 });
+  return JSON.parse(stdout) as Record<"listeners" | "routes" | "clusters" | "endpoints", Record<string, unknown>[]>;
+}
+
+/** One EDS update of a watched cluster, as the proxy received it. */
+export interface EdsUpdate {
+  at: number; // ms since the epoch, when it was received
+  endpoints: { address: string; health: string }[];
+}
+
+/**
+ * Watches the EDS of one cluster as a pod's proxy receives it (an xDS stream connected as that pod),
+ * keeping every update. `stop` ends the stream.
+ */
+export async function watchEds(pod: string, cluster: string): Promise<{ updates: EdsUpdate[]; stop: () => Promise<void> }> {
+  const child = spawn(script, ["xds", "-watch-eds", cluster, "-duration", "10m", pod], { cwd: repoRoot, stdio: ["pipe", "pipe", "pipe"] });
+  const updates: EdsUpdate[] = [];
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  createInterface({ input: child.stdout }).on("line", (line) => {
+    const u = JSON.parse(line) as { time: string; endpoints: EdsUpdate["endpoints"] };
+    updates.push({ at: Date.parse(u.time), endpoints: u.endpoints });
+  });
+  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+  // The first update is the current state: the watch is live from then on.
+  await waitFor(() => updates.length > 0 || child.exitCode !== null, { timeout: 30_000, description: `EDS of ${cluster} for ${pod}` });
+  if (updates.length === 0) throw new Error(`xds -watch-eds ${cluster} ${pod} exited: ${stderr}`);
+  return {
+    updates,
+    stop: async () => {
+      child.stdin.end();
+      await exited;
+    },
+  };
+}
+
+export const healthy = (u: EdsUpdate): string[] => u.endpoints.filter((e) => e.health === "HEALTHY").map((e) => e.address).sort();
+
+/** Labels a namespace for Istio's sidecar injection (`istio-injection=enabled`). */
+export async function enableInjection(namespace: string): Promise<void> {
+  await mergePatch("v1", "Namespace", "", namespace, { metadata: { labels: { "istio-injection": "enabled" } } });
+}
+
+interface Pod {
+  metadata: { name: string; namespace: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec: { containers: { name: string; image: string; args?: string[]; ports?: { name?: string; containerPort: number }[] }[]; initContainers?: { name: string; image: string; args?: string[]; restartPolicy?: string }[] };
+  status?: { podIP?: string; conditions?: { type: string; status: string }[] };
+}
+
+export const isReadyPod = (p: Pod): boolean => p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+
+/** The pods matching a selector. */
+export async function pods(namespace: string, labelSelector: string): Promise<Pod[]> {
+  return (await admin.request<{ items: Pod[] }>("GET", `/api/v1/namespaces/${namespace}/pods`, { query: { labelSelector } })).items;
+}
+
+/** A plain client pod `caller` in the namespace (injected by the webhook), once Ready; returns "ns/caller". */
+export async function createCaller(namespace: string, name = "caller"): Promise<string> {
+  await admin.request("POST", `/api/v1/namespaces/${namespace}/pods`, {
+    body: {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name, labels: { app: name } },
+      spec: { containers: [{ name: "curl", image: "curlimages/curl:8.10.1", command: ["sleep", "infinity"] }] },
+    },
+  });
+  await waitFor(async () => {
+    const [p] = (await pods(namespace, `app=${name}`)).filter((x) => x.metadata.name === name);
+    return p && isReadyPod(p) ? p : undefined;
+  }, { timeout: 60_000, description: `pod ${namespace}/${name} Ready` });
+  return `${namespace}/${name}`;
+}
+
+/** The pod's istio-proxy container (a sidecar is an init container with restartPolicy Always). */
+export function istioProxy(p: Pod): { name: string; image: string; args?: string[] } | undefined {
+  return [...p.spec.containers, ...(p.spec.initContainers ?? [])].find((c) => c.name === "istio-proxy");
+}
+
+/** ip:port of each Ready pod for a named or numbered container port. */
+export function podAddresses(list: Pod[], targetPort: string | number): string[] {
+  return list
+    .filter(isReadyPod)
+    .map((p) => {
+      const port = typeof targetPort === "number"
+        ? targetPort
+        : p.spec.containers.flatMap((c) => c.ports ?? []).find((cp) => cp.name === targetPort)?.containerPort;
+      return `${p.status?.podIP}:${port}`;
+    })
+    .sort();
+}
