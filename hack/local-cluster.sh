@@ -5,7 +5,7 @@
 #   hack/local-cluster.sh down                stop every component by its recorded pid, remove the state
 #   hack/local-cluster.sh status              exit 0 when the cluster is up and ready
 #   hack/local-cluster.sh restart COMPONENT   kill -9 one component and start it again on the same state
-#                                             (etcd, apiserver, controller-manager, scheduler, kubelet-sim)
+#                                             (etcd, apiserver, controller-manager, scheduler, kubelet-sim, istiod)
 #   hack/local-cluster.sh kubectl ARGS...     kubectl of the cluster's own release, as the admin
 #   hack/local-cluster.sh kubeconfig          print the admin kubeconfig's path
 #   hack/local-cluster.sh build               only build the binaries (if their sources changed)
