@@ -13,6 +13,7 @@ export const OWNED_KINDS: readonly ResourceType[] = [
   Resources.gateway,
   Resources.virtualService,
   Resources.destinationRule,
+  Resources.envoyFilter,
 ];
 
 /** Read-only views of every cache the reconciler reads. */

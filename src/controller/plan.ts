@@ -206,6 +206,7 @@ function ownedObjectsOf(state: DesiredState): KubeObject[] {
     state.virtualService,
     state.destinationRule,
     state.callerDestinationRule,
+    state.envoyFilter,
     state.targetService,
     state.takeover.mode === "Created" ? state.takenOverService : undefined,
   ];

@@ -24,6 +24,7 @@ export const Resources = {
   gateway: rt("networking.istio.io/v1", "Gateway", "gateways"),
   virtualService: rt("networking.istio.io/v1", "VirtualService", "virtualservices"),
   destinationRule: rt("networking.istio.io/v1", "DestinationRule", "destinationrules"),
+  envoyFilter: rt("networking.istio.io/v1alpha3", "EnvoyFilter", "envoyfilters"),
   event: rt("events.k8s.io/v1", "Event", "events"),
   lease: rt("coordination.k8s.io/v1", "Lease", "leases"),
 } as const satisfies Record<string, ResourceType>;

@@ -7,7 +7,7 @@ never exercises. Objects are created and changed by server-side apply: the `patc
 when the apply creates the object.
 */}}
 {{- define "pso.rules.reconcile" -}}
-# The primary resource: cached (list, watch); its finalizer is added and removed by apply (patch).
+# The primary resource: cached (list, watch); its finalizer is added and removed by a JSON patch (patch).
 - apiGroups: ["msvcbench.io"]
   resources: ["proxyservices"]
   verbs: ["list", "watch", "patch"]
@@ -36,7 +36,7 @@ when the apply creates the object.
   resources: ["poddisruptionbudgets"]
   verbs: ["list", "watch", "create", "patch", "delete"]
 - apiGroups: ["networking.istio.io"]
-  resources: ["gateways", "virtualservices", "destinationrules"]
+  resources: ["gateways", "virtualservices", "destinationrules", "envoyfilters"]
   verbs: ["list", "watch", "create", "patch", "delete"]
 - apiGroups: ["events.k8s.io"]
   resources: ["events"]

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../../../src/kube/object.js";
 import { waitFor } from "../../support/wait-for.js";
 import { useOperator } from "./harness.js";
-import { apply, deploySampleApp, getPs, mergePatch, metricValue, readYaml, remove, startOperator, waitReady } from "./support.js";
+import { apply, deploySampleApp, get, getPs, mergePatch, metricValue, readYaml, remove, startOperator, waitReady } from "./support.js";
 
 // Acceptance 11 of issue 4: the operator runs under the shipped ClusterRole (every test file does), and
 // the ClusterRole grants nothing the operator does not use. The operator counts each request it sends by
@@ -40,12 +40,22 @@ describe("the shipped ClusterRole", () => {
     await deploySampleApp(ns);
     for (const obj of readYaml("example/proxy-service-example.yaml")) await apply(obj, ns);
     await waitReady(ns, "ps-s0", 60_000);
-    // Drop the PodDisruptionBudget (a single proxy needs none) to exercise the delete of an unwanted object.
-    await mergePatch("msvcbench.io/v1alpha1", "ProxyService", ns, "ps-s0", { spec: { autoscaling: { minReplicas: 1, maxReplicas: 1 } } });
-    await waitFor(async () => {
-      const ps = await getPs(ns, "ps-s0");
-      return ps?.status?.observedGeneration === ps?.metadata.generation;
-    }, { description: "the update reconciled" });
+    const reconciled = (): Promise<unknown> =>
+      waitFor(async () => {
+        const ps = await getPs(ns, "ps-s0");
+        return ps?.status?.observedGeneration === ps?.metadata.generation;
+      }, { description: "the update reconciled" });
+    // Four candidates bring an EnvoyFilter (create); going back to the default deletes it, as dropping the
+    // PodDisruptionBudget (a single proxy needs none) does: the deletes of unwanted objects.
+    await mergePatch("msvcbench.io/v1alpha1", "ProxyService", ns, "ps-s0", { spec: { leastRequest: { choices: 4 } } });
+    await reconciled();
+    await mergePatch("msvcbench.io/v1alpha1", "ProxyService", ns, "ps-s0", {
+      spec: { leastRequest: null, autoscaling: { minReplicas: 1, maxReplicas: 1 } },
+    });
+    await reconciled();
+    await waitFor(async () => (await get("networking.istio.io/v1alpha3", "EnvoyFilter", ns, "ps-s0")) === undefined, {
+      description: "the EnvoyFilter deleted",
+    });
     await remove("msvcbench.io/v1alpha1", "ProxyService", ns, "ps-s0");
     await waitFor(async () => (await getPs(ns, "ps-s0")) === undefined, { description: "ps-s0 gone" });
     // Lease renewals (update) happen every retry period.

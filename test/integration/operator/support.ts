@@ -75,6 +75,7 @@ const PLURALS: Record<string, string> = {
   Gateway: "gateways",
   VirtualService: "virtualservices",
   DestinationRule: "destinationrules",
+  EnvoyFilter: "envoyfilters",
   ResourceQuota: "resourcequotas",
   Namespace: "namespaces",
 };

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
@@ -162,10 +162,16 @@ describe("the published example (ps-s0 in front of sn0)", () => {
     }
   });
 
-  it("carries spec updates to the owned objects, and a reconcile with nothing to change writes nothing", async () => {
+  it("carries spec updates to the owned objects, and a reconcile with nothing to change writes nothing (non-canonical quantities too)", async () => {
     const { ns } = h;
     await mergePatch("msvcbench.io/v1alpha1", "ProxyService", ns, "ps-s0", {
-      spec: { loadBalancer: "ROUND_ROBIN", uri: { matchUriPrefix: "/api", rewriteUri: "/" }, autoscaling: { minReplicas: 2, maxReplicas: 4 } },
+      spec: {
+        loadBalancer: "ROUND_ROBIN",
+        uri: { matchUriPrefix: "/api", rewriteUri: "/" },
+        autoscaling: { minReplicas: 2, maxReplicas: 4 },
+        // Not in the API server's canonical form ("500m", "1Gi", "1", "1536Mi"): must still reach zero writes below.
+        resources: { requests: { cpu: "0.5", memory: "1024Mi" }, limits: { cpu: "1000m", memory: "1.5Gi" } },
+      },
     });
     await waitFor(async () => {
       const dr = await get<KubeObject & { spec: { trafficPolicy: { loadBalancer: { simple: string } } } }>("networking.istio.io/v1", "DestinationRule", ns, "ps-s0");
@@ -259,5 +265,10 @@ describe("the published example (ps-s0 in front of sn0)", () => {
     }, { timeout: 30_000, description: "every owned object gone" });
     await waitFor(async () => (await readyAddresses(ns, "sn0")).length === 10, { description: "sn0 reaches the app pods again" });
     expect((await psEvents(ns)).map((e) => e.reason)).toContain("ServiceRestored");
+    // Removing the finalizer once the ProxyService is gone must be "done", never an apply that tries to create it.
+    const errors = readFileSync(h.operator.logFile, "utf8")
+      .split("\n")
+      .filter((l) => l.startsWith("{") && (JSON.parse(l) as { level: number }).level >= 50);
+    expect(errors, "error lines in the operator's log").toEqual([]);
   });
 });
