@@ -69,6 +69,8 @@ const PLURALS: Record<string, string> = {
   ProxyService: "proxyservices",
   ClusterRole: "clusterroles",
   ClusterRoleBinding: "clusterrolebindings",
+  Role: "roles",
+  RoleBinding: "rolebindings",
   CustomResourceDefinition: "customresourcedefinitions",
   HorizontalPodAutoscaler: "horizontalpodautoscalers",
   PodDisruptionBudget: "poddisruptionbudgets",
