@@ -2,7 +2,9 @@
 # The project's one test command (the README's quick start and .ci/run call it).
 # It installs what it needs itself: npm packages from the lock file, the Go modules of the
 # local control plane (built on first use by the integration suite's global setup), and
-# Debian's haproxy package for the testbed (bench/lor installs it when it is missing).
+# Debian's haproxy package for the testbed (bench/lor installs it when it is missing), Helm from its
+# Go module (hack/helm.sh) and the operator's image with Debian's podman (hack/image.sh, which
+# installs podman when it is missing); both are cached, so a second run only checks them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +20,9 @@ echo "==> Go: the local control plane's own tests (module hack/local-cluster)"
 (cd hack/local-cluster && gofmt -l . | (! grep .) && go test -count=1 ./...)
 echo "==> Go: the Istio tools' own tests (module hack/istio: node metadata, xDS matching, chart objects)"
 (cd hack/istio && gofmt -l . | (! grep .) && go test -count=1 ./...)
+echo "==> Helm and the operator's image (test/integration/install uses both)"
+hack/helm.sh version
+hack/image.sh
 for project in unit integration testbed; do
   echo "==> tests: $project"
   npx vitest run --project "$project" --reporter=default --reporter=json --outputFile="$reports/$project.json" "$@"
