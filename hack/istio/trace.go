@@ -298,6 +298,9 @@ func (t *tracer) hop(pod *corev1.Pod, outbound bool, ip string, port uint32, con
 	}
 	h.Cluster = clusterName
 	cl := snap.Clusters[clusterName]
+	if cl.GetType() == cluster.Cluster_ORIGINAL_DST {
+		return h, fmt.Errorf("%s: the request leaves through %s (original destination, outside the mesh's endpoints): nothing istiod knows of serves it", h.Proxy, clusterName)
+	}
 	if cl == nil {
 		return h, fmt.Errorf("%s: route names cluster %s, which istiod did not send", h.Proxy, clusterName)
 	}
@@ -337,8 +340,10 @@ func (t *tracer) terminal(h *hop, snap *snapshot, fc *listener.FilterChain, host
 		if rc == nil {
 			return "", fmt.Errorf("%s: route %s was not sent", h.Proxy, h.Route)
 		}
+		// Istio's route configurations ignore the Host header's port (ignore_port_in_host_matching);
+		// a connection manager can strip it too.
 		host := hostHeader
-		if m.GetStripAnyHostPort() {
+		if rc.GetIgnorePortInHostMatching() || m.GetStripAnyHostPort() || m.GetStripMatchingHostPort() {
 			if hh, _, err := net.SplitHostPort(host); err == nil {
 				host = hh
 			}
