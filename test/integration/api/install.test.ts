@@ -3,7 +3,8 @@ import { buildCrd } from "../../../src/api/crd.js";
 import { kubectl } from "./support.js";
 
 // The install manifests, as a user applies them. The operator's Deployment is scaled to zero
-// afterwards: the image is not built here, and the operator's own tests run it themselves.
+// afterwards: the local cluster's kubelet is simulated and runs no container (test/integration/install
+// runs the image itself), and the operator's own tests run it as a process.
 /**
  * stderr without kubectl's warnings: when other tests created an object by server-side apply,
  * `kubectl apply` warns that it lacks the last-applied annotation, and then adds it.
@@ -26,6 +27,7 @@ describe("kubernetes/ install manifests", () => {
       "namespace/proxy-service-system",
       "serviceaccount/proxy-service-account",
       "deployment.apps/proxy-service-operator",
+      "service/proxy-service-operator-metrics",
       "clusterrole.rbac.authorization.k8s.io/proxy-service-role-cluster",
       "clusterrolebinding.rbac.authorization.k8s.io/proxy-service-rolebinding-cluster",
     ]) {
