@@ -7,7 +7,7 @@
 #
 # Only cmd/helm is compiled (about 1,200 packages, a few minutes on 2 cores from an empty Go build
 # cache), into .helm/bin/ or $HELM_BIN_DIR, and rebuilt only when a hash of
-# hack/helm/go.mod, go.sum and the Go version changes. Concurrent callers wait on one lock, so one
+# hack/helm/go.mod, go.sum, the build's flags and the Go version changes. Concurrent callers wait on one lock, so one
 # build runs at a time. Helm's own state (repositories, cache) goes to .helm/ too,
 # not to the user's home, unless HELM_CONFIG_HOME/HELM_CACHE_HOME/HELM_DATA_HOME are set.
 set -euo pipefail
@@ -23,6 +23,7 @@ source_hash() {
     cd "$src"
     go version
     sha256sum go.mod go.sum
+    declare -f build_unlocked # the build's flags
   ) | sha256sum | cut -c1-16
 }
 
@@ -48,9 +49,11 @@ build_unlocked() {
   [[ "$total" -gt 0 ]] 2>/dev/null || total="~1200"
   echo "helm: building helm $version (cmd/helm, at most $total packages) into ${bin#"$root"/}" >&2
   started=$SECONDS
-  # As Helm's Makefile does: the version stamped with -X, symbols stripped. -v names each package as
-  # it is compiled: show a count every 100 so the build visibly progresses.
-  (cd "$src" && CGO_ENABLED=0 go build -v -trimpath \
+  # The version stamped with -X and symbols stripped, as Helm's Makefile does, but without its -trimpath
+  # and CGO_ENABLED=0: with the same flags as hack/local-cluster.sh's build, the packages both use (the
+  # standard library, shared dependencies at the same versions) come from the Go build cache. -v names
+  # each package as it is compiled: show a count every 100 so the build visibly progresses.
+  (cd "$src" && go build -v \
     -ldflags "-w -s -X helm.sh/helm/v4/internal/version.version=$version -X helm.sh/helm/v4/internal/version.gitTreeState=clean" \
     -o "$bin.tmp" helm.sh/helm/v4/cmd/helm) 2>&1 |
     awk -v total="$total" '
