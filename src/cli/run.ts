@@ -4,6 +4,7 @@ import { hostname } from "node:os";
 import { pino } from "pino";
 import { runOperator, CONTROLLER_NAME } from "../controller/operator.js";
 import { loadConnection } from "../kube/connection.js";
+import { textDestination } from "./log-format.js";
 
 interface RunFlags {
   kubeconfig?: string;
@@ -18,6 +19,7 @@ interface RunFlags {
   retryPeriod: number;
   resync: number;
   logLevel: string;
+  logFormat: "json" | "text";
 }
 
 const positiveInt = (value: string): number => {
@@ -52,8 +54,10 @@ export function runCommand(): Command {
     .addOption(new Option("--retry-period <seconds>", "how often to try to acquire or renew the Lease").default(2).argParser(seconds))
     .addOption(new Option("--resync <seconds>", "reconcile every ProxyService this often even without events").default(600).argParser(seconds))
     .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error"]).default("info"))
+    .addOption(new Option("--log-format <format>", "JSON lines, or text for people").choices(["json", "text"]).default("json"))
     .action(async (flags: RunFlags) => {
-      const log = pino({ level: flags.logLevel, base: { controller: CONTROLLER_NAME } });
+      const options = { level: flags.logLevel, base: { controller: CONTROLLER_NAME } };
+      const log = flags.logFormat === "text" ? pino(options, textDestination()) : pino(options);
       const identity = `${process.env.POD_NAME ?? hostname()}_${randomBytes(4).toString("hex")}`;
       const abort = new AbortController();
       for (const sig of ["SIGTERM", "SIGINT"] as const) {

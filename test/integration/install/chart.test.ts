@@ -83,6 +83,7 @@ describe("charts/proxy-service-operator", () => {
     for (const [set, field] of [
       ["replicaCount=two", "/replicaCount"],
       ["logLevel=verbose", "/logLevel"],
+      ["logFormat=yaml", "/logFormat"],
       ["image.digest=latest", "/image/digest"],
       ["watchNamespaces[0]=Shop", "/watchNamespaces/0"],
       ["imageTag=1.0", "imageTag"],
