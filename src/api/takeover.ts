@@ -53,12 +53,6 @@ export function readTakeoverRecord(service: V1Service | undefined): TakeoverReco
   return text === undefined ? undefined : decodeTakeoverRecord(text);
 }
 
-/** Whether `service` was taken over by a ProxyService other than `proxyServiceName`. */
-export function isClaimedByAnother(service: V1Service | undefined, proxyServiceName: string): boolean {
-  const record = readTakeoverRecord(service);
-  return record !== undefined && record.proxyService !== proxyServiceName;
-}
-
 /** Whether `selector` is exactly `labels` (one label more or less is somebody else's selector). Pure. */
 export function selectsExactly(selector: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>>): boolean {
   const keys = Object.keys(selector ?? {});

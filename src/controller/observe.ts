@@ -4,6 +4,7 @@ import { defaultTarget } from "../api/defaults.js";
 import type { ProxyService } from "../api/types.js";
 import { FIELD_MANAGER } from "../kube/client.js";
 import { timeOf, type KubeObject } from "../kube/object.js";
+import { claimedByAnother } from "../render/claim.js";
 import type { Caches } from "./caches.js";
 import { givenUpUntil, type RevertHistory, type RevertTracker } from "./reverts.js";
 
@@ -38,14 +39,15 @@ export function observe(
   const service = caches.services.get(`${namespace}/${serviceName}`);
   const owned = ownedObjects(proxyService, caches);
   const record = decodeRecord(service);
-  const claimedBy = claimHolder(proxyService, record, service, caches);
+  const rivals = caches.proxyServices.list(namespace).filter((p) => p.metadata.uid !== proxyService.metadata.uid);
+  const claimedBy = claimedByAnother(proxyService as ProxyService & { metadata: { name: string } }, rivals, record, service?.metadata?.ownerReferences);
   const key = `${namespace}/${proxyService.metadata.name}`;
   const generation = proxyService.metadata.generation ?? 0;
   return {
     service,
     target: caches.services.get(`${namespace}/${target}`),
     owned,
-    ...(claimedBy !== undefined && claimedBy !== proxyService.metadata.name ? { claimedBy } : {}),
+    ...(claimedBy !== undefined ? { claimedBy } : {}),
     ...(record !== undefined ? { record } : {}),
     selectorManagers: selectorManagers(service),
     reverts: reverts.tracker.history(key, generation, service?.metadata?.resourceVersion, reverts.now, givenUpUntil(proxyService)),
@@ -60,35 +62,6 @@ export function ownedObjects(proxyService: ProxyService & KubeObject, caches: Ca
     for (const o of store.ownedBy(uid)) owned.set(ownedKey(o.kind, o.metadata.name), o);
   }
   return owned;
-}
-
-/**
- * Who may take spec.serviceName over, when several ProxyServices name it: the one its takeover record
- * names (it already did), else the one that created it, else the oldest (then by name), so every replica
- * and every reconcile picks the same one without coordination. Undefined when this one is alone.
- */
-function claimHolder(
-  proxyService: ProxyService & KubeObject,
-  record: TakeoverRecord | undefined,
-  service: V1Service | undefined,
-  caches: Caches,
-): string | undefined {
-  const namespace = proxyService.metadata.namespace ?? "";
-  const rivals = caches.proxyServices
-    .list(namespace)
-    .filter((p) => p.spec.serviceName === proxyService.spec.serviceName && p.metadata.uid !== proxyService.metadata.uid);
-  if (rivals.length === 0) return undefined;
-  const names = new Set([proxyService.metadata.name, ...rivals.map((p) => p.metadata.name)]);
-  const recorded = record?.proxyService;
-  if (recorded !== undefined && names.has(recorded)) return recorded;
-  const creator = service?.metadata?.ownerReferences?.find((r) => r.kind === "ProxyService" && r.controller)?.name;
-  if (creator !== undefined && names.has(creator)) return creator;
-  const oldest = [proxyService, ...rivals].sort(
-    (a, b) =>
-      timeOf(a.metadata.creationTimestamp) - timeOf(b.metadata.creationTimestamp) ||
-      a.metadata.name.localeCompare(b.metadata.name),
-  )[0];
-  return oldest?.metadata.name;
 }
 
 function decodeRecord(service: V1Service | undefined): TakeoverRecord | undefined {

@@ -54,8 +54,8 @@ export interface Plan {
 /**
  * Decides what to do for one ProxyService given what the caches show. Pure: no I/O and no clock.
  * Rules, in order:
- * - another ProxyService holds the claim on spec.serviceName: touch nothing (ServiceClaimedByAnother);
- * - render says something is missing: touch nothing and wait (TargetServiceMissing);
+ * - render says another ProxyService holds the claim on spec.serviceName (the rule: render/claim.ts), or
+ *   something is missing: touch nothing and wait (ServiceClaimedByAnother, TargetServiceMissing);
  * - the spec does not fit the Services (SpecError): touch nothing (SpecInvalid or TakeoverRefused);
  * - otherwise apply every owned object that differs from the cache, and take spec.serviceName over only
  *   once a proxy pod is Ready, so callers never see a Service without ready endpoints;
@@ -64,21 +64,15 @@ export interface Plan {
  * - every object this ProxyService controls that the desired state does not contain is deleted.
  */
 export function planFor(proxyService: DefaultedProxyService, observed: Observed): Plan {
-  const { spec, metadata } = proxyService;
+  const { spec } = proxyService;
   const idle = (ready: ReadyInput, next: Outcome): Plan => ({ applies: [], deletes: [], ready, status: { target: spec.target }, next });
-  if (observed.claimedBy !== undefined) {
-    return idle(
-      {
-        status: "False",
-        reason: Reasons.ServiceClaimedByAnother,
-        message: `Service "${spec.serviceName}" in namespace "${metadata.namespace}" is claimed by ProxyService "${observed.claimedBy}"; delete one of the two ProxyServices`,
-      },
-      Outcome.waiting(Reasons.ServiceClaimedByAnother),
-    );
-  }
   let state;
   try {
-    state = desired(proxyService, { service: observed.service, target: observed.target });
+    state = desired(proxyService, {
+      service: observed.service,
+      target: observed.target,
+      ...(observed.claimedBy !== undefined ? { claimedBy: observed.claimedBy } : {}),
+    });
   } catch (err) {
     if (!(err instanceof SpecError)) throw err;
     return idle({ status: "False", reason: err.reason, message: err.message }, Outcome.done());

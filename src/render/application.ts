@@ -11,6 +11,8 @@ export interface ObservedServices {
   readonly service?: V1Service;
   /** The spec.target Service, if it exists. */
   readonly target?: V1Service;
+  /** The other ProxyService that holds the claim on spec.serviceName (claimedByAnother in claim.ts), if any. */
+  readonly claimedBy?: string;
 }
 
 /** Where the application's pods and ports are, and what spec.serviceName has to keep. */

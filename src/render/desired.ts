@@ -6,7 +6,7 @@ import type {
   V2HorizontalPodAutoscaler,
 } from "@kubernetes/client-node";
 import { Reasons } from "../api/conditions.js";
-import { isClaimedByAnother, readTakeoverRecord, type TakeoverRecord } from "../api/takeover.js";
+import type { TakeoverRecord } from "../api/takeover.js";
 import type { DefaultedProxyService } from "../api/types.js";
 import { resolveApplication, type ObservedServices } from "./application.js";
 import { renderCallerDestinationRule, renderDestinationRule } from "./destination-rule.js";
@@ -79,12 +79,11 @@ export type RenderOutcome = DesiredState | Waiting;
  */
 export function desired(proxyService: DefaultedProxyService, observed: ObservedServices): RenderOutcome {
   const { spec, metadata } = proxyService;
-  if (isClaimedByAnother(observed.service, metadata.name)) {
-    const other = readTakeoverRecord(observed.service)?.proxyService ?? "";
+  if (observed.claimedBy !== undefined) {
     return {
       kind: "waiting",
       reason: Reasons.ServiceClaimedByAnother,
-      message: `Service "${spec.serviceName}" in namespace "${metadata.namespace}" is already taken over by ProxyService "${other}"; delete one of the two ProxyServices`,
+      message: `Service "${spec.serviceName}" in namespace "${metadata.namespace}" is claimed by ProxyService "${observed.claimedBy}"; delete one of the two ProxyServices`,
     };
   }
   const app = resolveApplication(proxyService, observed);

@@ -3,7 +3,6 @@ import {
   Annotations,
   decodeTakeoverRecord,
   encodeTakeoverRecord,
-  isClaimedByAnother,
   proxySelectorValue,
   readTakeoverRecord,
   type TakeoverRecord,
@@ -36,13 +35,11 @@ describe("takeover record", () => {
     expect(() => decodeTakeoverRecord('{"version":2}')).toThrow(/not a takeover record/);
   });
 
-  it("tells whether a Service is claimed by another ProxyService", () => {
+  it("reads the record that names the ProxyService that took the Service over", () => {
     const service = { metadata: { annotations: { [Annotations.takeover]: encodeTakeoverRecord(record) } } };
     expect(readTakeoverRecord(service)?.proxyService).toBe("ps-s0");
-    expect(isClaimedByAnother(service, "ps-s0")).toBe(false);
-    expect(isClaimedByAnother(service, "ps-other")).toBe(true);
-    expect(isClaimedByAnother({ metadata: {} }, "ps-s0")).toBe(false);
-    expect(isClaimedByAnother(undefined, "ps-s0")).toBe(false);
+    expect(readTakeoverRecord({ metadata: {} })).toBeUndefined();
+    expect(readTakeoverRecord(undefined)).toBeUndefined();
   });
 });
 

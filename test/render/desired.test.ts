@@ -117,11 +117,11 @@ describe("desired", () => {
     expect(outcome.kind === "waiting" && outcome.message).toContain('create "sn0-ep"');
   });
 
-  it("waits with ServiceClaimedByAnother when another ProxyService took sn0 over, naming it", () => {
+  it("waits with ServiceClaimedByAnother when another ProxyService holds the claim, naming it", () => {
     const claimed = service("sn0", sn0.spec, {
       [Annotations.takeover]: encodeTakeoverRecord({ version: 1, proxyService: "ps-other", selector: { app: "s0" }, ports: [{ port: 80 }] }),
     });
-    const outcome = desired(proxyService(), { service: claimed });
+    const outcome = desired(proxyService(), { service: claimed, claimedBy: "ps-other" });
     expect(outcome).toMatchObject({ kind: "waiting", reason: Reasons.ServiceClaimedByAnother });
     expect(outcome.kind === "waiting" && outcome.message).toContain('"ps-other"');
   });

@@ -26,15 +26,15 @@ describe("kubectl and ProxyServices", () => {
     await namespace.cleanup();
   });
 
-  it("`kubectl get ps` shows NAME, SERVICE, TARGET, LB, READY and AGE", () => {
+  it("`kubectl get ps` shows NAME, SERVICE, TARGET, LB, READY, PROXIES and AGE, and -o wide the global view", () => {
     expect(kubectl(["apply", "-n", namespace.name, "-f", "example/proxy-service-example.yaml"]).code).toBe(0);
     const got = kubectl(["get", "ps", "-n", namespace.name]);
     expect(got.code).toBe(0);
     const [header, row] = got.stdout.trim().split("\n");
-    expect(header?.split(/\s+/)).toEqual(["NAME", "SERVICE", "TARGET", "LB", "READY", "AGE"]);
+    expect(header?.split(/\s+/)).toEqual(["NAME", "SERVICE", "TARGET", "LB", "READY", "PROXIES", "AGE"]);
     expect(row).toMatch(/^ps-s0\s+sn0\s+.*LEAST_REQUEST/);
     const wide = kubectl(["get", "proxyservices", "-n", namespace.name, "-o", "wide"]);
-    expect(wide.stdout.split("\n")[0]).toContain("PROXIES");
+    expect(wide.stdout.split("\n")[0]).toContain("GLOBAL-VIEW");
   });
 
   it.each(specFields())("`kubectl explain ps.$path` prints its description", ({ path, description }) => {
