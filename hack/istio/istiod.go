@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -94,7 +95,11 @@ func runPrepare(args []string) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(st.path("istiod", "launch.json"), append(b, '\n'), 0o644)
+	if err := os.WriteFile(st.path("istiod", "launch.json"), append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	// local-cluster starts istiod with this environment (one K=V a line).
+	return os.WriteFile(st.path("istiod", "environ"), []byte(strings.Join(istiodEnv(l), "\n")+"\n"), 0o644)
 }
 
 func apply(ctx context.Context, dyn dynamic.Interface, mapper *restmapper.DeferredDiscoveryRESTMapper, u *unstructured.Unstructured) error {
@@ -166,6 +171,23 @@ func launchFrom(c map[string]any) launch {
 	return l
 }
 
+// istiodEnv is istiod's environment as its pod would have it: the chart's literal env and what
+// the downward API gives, plus the host its webhook certificate must name.
+func istiodEnv(l launch) []string {
+	var env []string
+	for k, v := range l.Env {
+		if k != "KUBECONFIG" { // the chart's remote-cluster path; --kubeconfig names ours
+			env = append(env, k+"="+v)
+		}
+	}
+	sort.Strings(env)
+	return append(env,
+		"POD_NAME=istiod-local", "POD_NAMESPACE="+istioNamespace, "SERVICE_ACCOUNT="+istiodName,
+		// The webhook's serving certificate (signed by istiod's CA) names the host the API server calls.
+		"ISTIOD_CUSTOM_HOST="+webhookHost,
+		istiodEnvMarker+"=1")
+}
+
 // runIstiod is the istiod component of the local cluster: pilot-discovery as the chart runs it,
 // in istio-system, under its ServiceAccount's kubeconfig, with its self-signed CA (kept in the
 // istio-ca-secret Secret, so a restart keeps the root), listening on the recorded loopback ports.
@@ -186,8 +208,8 @@ func runIstiod(args []string) error {
 		return err
 	}
 	// Istio reads most of its settings from the environment in package initialisers, so the
-	// environment must be in place when the process starts: set it and exec this same command
-	// again (same pid and argv, so local-cluster still recognises the component).
+	// environment must be in place when the process starts. local-cluster starts this command
+	// with it (from istiod/environ, written by prepare); run by hand, it sets it and execs itself.
 	if os.Getenv(istiodEnvMarker) == "" {
 		var env []string
 		for _, kv := range os.Environ() {
@@ -195,22 +217,11 @@ func runIstiod(args []string) error {
 				env = append(env, kv)
 			}
 		}
-		for k, v := range l.Env {
-			if k != "KUBECONFIG" { // the chart's remote-cluster path; --kubeconfig names ours
-				env = append(env, k+"="+v)
-			}
-		}
-		env = append(env,
-			// What the pod's downward API gives istiod.
-			"POD_NAME=istiod-local", "POD_NAMESPACE="+istioNamespace, "SERVICE_ACCOUNT="+istiodName,
-			// The webhook's serving certificate (signed by istiod's CA) names the host the API server calls.
-			"ISTIOD_CUSTOM_HOST="+webhookHost,
-			istiodEnvMarker+"=1")
 		exe, err := os.Executable()
 		if err != nil {
 			return err
 		}
-		return syscall.Exec(exe, os.Args, env)
+		return syscall.Exec(exe, os.Args, append(env, istiodEnv(l)...))
 	}
 	// istiod's relative default paths (./etc/cacerts, ./var/lib/istio/inject, ...) resolve here;
 	// none exists, so it reads its mesh config and templates from the chart's ConfigMaps.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -51,6 +52,28 @@ func prepareIstiod(st *state) error {
 		return fmt.Errorf("istio prepare: %w\n%s", err, out)
 	}
 	return nil
+}
+
+// istiodEnviron is the environment istiod starts with: ours without KUBECONFIG (its identity is
+// its own kubeconfig), plus <state>/istiod/environ from prepare. Istio reads its settings from the
+// environment when the process starts, so they cannot be set later.
+func istiodEnviron(st *state) ([]string, error) {
+	data, err := os.ReadFile(st.path("istiod", "environ"))
+	if err != nil {
+		return nil, err
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "KUBECONFIG=") {
+			env = append(env, kv)
+		}
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if line != "" {
+			env = append(env, line)
+		}
+	}
+	return env, nil
 }
 
 // istiodReady: /ready answers 200 (its caches synced), and istiod has put its CA into the

@@ -43,6 +43,12 @@ func startComponent(st *state, name string) (int, error) {
 			return 0, err
 		}
 	}
+	var env []string
+	if name == "istiod" {
+		if env, err = istiodEnviron(st); err != nil {
+			return 0, err
+		}
+	}
 	log, err := os.OpenFile(logFile(st, name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return 0, err
@@ -51,6 +57,9 @@ func startComponent(st *state, name string) (int, error) {
 	fmt.Fprintf(log, "==== %s: starting %s\n", time.Now().UTC().Format(time.RFC3339), name)
 	cmd := exec.Command(exe, componentArgv(st, name)...)
 	cmd.Dir = st.Dir
+	if env != nil {
+		cmd.Env = env
+	}
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
