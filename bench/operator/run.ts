@@ -88,20 +88,25 @@ async function timeUntil(create: () => Promise<unknown>, done: () => Promise<boo
   return performance.now() - started;
 }
 
+/** A Deployment of one pod of the proxies' shape, without the operator: the floor. */
+function plainDeployment(name: string): KubeObject {
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "c", image: "auto", resources: { requests: { cpu: "10m", memory: "16Mi" } } }] } },
+    },
+  };
+}
+
 async function floorSamples(ns: string): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < samples; i++) {
     const name = `floor-${i}`;
-    const deployment: KubeObject = {
-      apiVersion: "apps/v1",
-      kind: "Deployment",
-      metadata: { name },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: { app: name } },
-        template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "c", image: "auto", resources: { requests: { cpu: "100m" } } }] } },
-      },
-    };
+    const deployment = plainDeployment(name);
     out.push(
       await timeUntil(
         () => apply(deployment, ns),
@@ -191,6 +196,35 @@ async function benchmark(): Promise<void> {
     await deleteAll(single.name);
     await operator.stop("SIGTERM");
 
+    // The floor at scale: `count` plain Deployments of the proxies' shape and their Services, created at once on
+    // the same cluster with the same 8 creators, until all are Available. What the control plane's controllers
+    // cost at this scale without the operator (issue 10, part 4).
+    const floorNs = await createTestNamespace("bench-op-floor", currentAdminKubeConfig());
+    try {
+      console.log(`floor at scale: ${count} plain Deployments and Services created at once ...`);
+      const floorStarted = performance.now();
+      const pending = Array.from({ length: count }, (_, i) => i);
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          for (let i = pending.shift(); i !== undefined; i = pending.shift()) {
+            await appService(floorNs.name, `svc-${i}`);
+            await retrying(() => apply(plainDeployment(`dep-${i}`), floorNs.name));
+          }
+        }),
+      );
+      await waitFor(async () => {
+        const list = await admin.request<{ items: { status?: { conditions?: { type: string; status: string }[] } }[] }>(
+          "GET",
+          `/apis/apps/v1/namespaces/${floorNs.name}/deployments`,
+        );
+        return list.items.filter((d) => d.status?.conditions?.some((c) => c.type === "Available" && c.status === "True")).length === count;
+      }, { timeout: 1_800_000, interval: 1000, description: `all ${count} plain Deployments Available` });
+      result.bulkFloor = { count, allAvailableMs: Math.round(performance.now() - floorStarted) };
+      console.log(JSON.stringify(result.bulkFloor));
+    } finally {
+      await floorNs.cleanup();
+    }
+
     // A fresh operator for the bulk run, so its RSS and CPU are its own.
     kc2 = await operatorKubeconfig(bulk.name);
     operator = await startOperator(kc2.file, bulk.name, operatorArgs);
@@ -256,6 +290,7 @@ async function benchmark(): Promise<void> {
         cpuSecondsIdleWindow: Math.round((end.cpuSeconds - afterReady.cpuSeconds) * 10) / 10,
       },
       idle: { seconds: idleSeconds, writes: idleWrites, writesPerMinute: (idleWrites * 60) / idleSeconds },
+      ratioToFloor: Math.round((allReadyMs / (result.bulkFloor as { allAvailableMs: number }).allAvailableMs) * 100) / 100,
     };
     console.log(JSON.stringify(result.bulk));
     console.log(`deleting the ${count} ProxyServices (the operator restores every Service) ...`);
