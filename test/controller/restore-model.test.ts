@@ -19,6 +19,7 @@ import {
   INITIAL_PORTS,
   USER_TARGET,
   describeActions,
+  desiredOwnedObjects,
   editPorts,
   isAcceptedByCrd,
   specOf,
@@ -219,13 +220,7 @@ class InMemoryWorld {
       throw err;
     }
     if (state.kind !== "desired") return;
-    const wanted = new Set(
-      Object.entries(state)
-        .filter(([field]) => field !== "takenOverService" || state.takeover.mode === "Created")
-        .map(([, v]) => v as Partial<KubeObject> | undefined)
-        .filter((v): v is KubeObject => typeof v === "object" && v !== null && "kind" in v && "metadata" in v)
-        .map((o) => `${o.kind}/${o.metadata.name}`),
-    );
+    const wanted = new Set(desiredOwnedObjects(state).map((o) => `${o.kind}/${o.metadata.name}`));
     const owned = c.list().filter((o) => (o.metadata.ownerReferences ?? []).some((r) => r.uid === ps.metadata.uid));
     const unwanted = owned.map((o) => `${o.kind}/${o.metadata.name}`).filter((k) => !wanted.has(k));
     expect(unwanted, "I3: owned objects the spec does not want").toEqual([]);

@@ -1,6 +1,8 @@
 import fc from "fast-check";
 import type { V1ServicePort } from "@kubernetes/client-node";
 import type { ProxyService } from "../../src/api/types.js";
+import type { KubeObject } from "../../src/kube/object.js";
+import type { DesiredState } from "../../src/render/desired.js";
 
 // What users, GitOps tools, Kubernetes and crashes do to a ProxyService and the Service it fronts: one generator
 // of action sequences, run against the fast in-memory cluster (test/controller/restore-model.test.ts) and
@@ -145,4 +147,16 @@ export const describeActions = (actions: readonly UserAction[]): string => actio
 export function isAcceptedByCrd(spec: ProxyService["spec"]): boolean {
   const port = spec.port ?? 80;
   return !(spec.ports ?? []).some((p) => p.port === port);
+}
+
+/**
+ * The objects a desired state asks the ProxyService to control (every field that is an object, spec.serviceName
+ * only when the operator creates it), found by shape so that a new kind of owned object is covered without
+ * editing the tests: the reference for I3.
+ */
+export function desiredOwnedObjects(state: DesiredState): KubeObject[] {
+  return Object.entries(state)
+    .filter(([field]) => field !== "takenOverService" || state.takeover.mode === "Created")
+    .map(([, v]) => v as Partial<KubeObject> | undefined)
+    .filter((v): v is KubeObject => typeof v === "object" && v !== null && "kind" in v && "metadata" in v);
 }

@@ -18,6 +18,7 @@ import {
   INITIAL_PORTS,
   USER_TARGET,
   describeActions,
+  desiredOwnedObjects,
   editPorts,
   isAcceptedByCrd,
   specOf,
@@ -258,13 +259,7 @@ class RealWorld {
       throw err;
     }
     if (state.kind !== "desired") return [];
-    const wanted = new Set(
-      Object.entries(state)
-        .filter(([field]) => field !== "takenOverService" || state.takeover.mode === "Created")
-        .map(([, v]) => v as Partial<KubeObject> | undefined)
-        .filter((v): v is KubeObject => typeof v === "object" && v !== null && "kind" in v && "metadata" in v)
-        .map((o) => `${resourceFor(o.apiVersion, o.kind).plural}/${o.metadata.name}`),
-    );
+    const wanted = new Set(desiredOwnedObjects(state).map((o) => `${resourceFor(o.apiVersion, o.kind).plural}/${o.metadata.name}`));
     return owned
       .filter((o) => o.metadata.ownerReferences?.some((r) => r.uid === ps.metadata.uid))
       .map((o) => `${o.kind}/${o.metadata.name}`)
