@@ -47,7 +47,7 @@ export function localCluster(...args: string[]): Promise<CommandResult> {
 }
 
 /** The component names, in start order. */
-export const componentNames = ["etcd", "apiserver", "controller-manager", "scheduler", "kubelet-sim"] as const;
+export const componentNames = ["etcd", "apiserver", "controller-manager", "scheduler", "kubelet-sim", "istiod"] as const;
 
 /**
  * A control plane of its own, in a temporary state directory, for the tests that restart or tear

@@ -10,7 +10,15 @@ import { waitFor } from "../../support/wait-for.js";
 // commands of hack/istio, run through hack/local-cluster.sh (which honours LOCAL_CLUSTER_STATE_DIR).
 
 const script = path.join(repoRoot, "hack/local-cluster.sh");
-const run = promisify(execFile);
+const execFileAsync = promisify(execFile);
+// The environment of the script: the shared cluster, or a private one (useIstioCluster).
+let scriptEnv: NodeJS.ProcessEnv = process.env;
+const run = (file: string, args: string[], options: { cwd: string; maxBuffer: number }) => execFileAsync(file, args, { ...options, env: scriptEnv });
+
+/** Points xds, trace and watchEds at a private cluster (pair it with useCluster of ../operator/support). */
+export function useIstioCluster(stateDir: string, binDir: string): void {
+  scriptEnv = { ...process.env, LOCAL_CLUSTER_STATE_DIR: stateDir, LOCAL_CLUSTER_BIN_DIR: binDir };
+}
 
 /** One proxy's handling of the traced request (hack/istio/trace.go). */
 export interface Hop {
@@ -57,7 +65,7 @@ export interface EdsUpdate {
  * keeping every update. `stop` ends the stream.
  */
 export async function watchEds(pod: string, cluster: string): Promise<{ updates: EdsUpdate[]; stop: () => Promise<void> }> {
-  const child = spawn(script, ["xds", "-watch-eds", cluster, "-duration", "10m", pod], { cwd: repoRoot, stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(script, ["xds", "-watch-eds", cluster, "-duration", "10m", pod], { cwd: repoRoot, env: scriptEnv, stdio: ["pipe", "pipe", "pipe"] });
   const updates: EdsUpdate[] = [];
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
