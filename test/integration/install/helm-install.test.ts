@@ -100,11 +100,16 @@ describe("helm install, upgrade and uninstall of charts/proxy-service-operator",
 
   it("`helm install` creates every object of the chart, and the operator under its ServiceAccount reconciles the example", async () => {
     const out = ok(
-      await helm(["install", rel, chartDir, "--namespace", relNs, "--set", "image.repository=localhost/proxy-service-operator", "--wait", "--timeout", "3m"]),
+      await helm([
+        "install", rel, chartDir, "--namespace", relNs, "--set", "image.repository=localhost/proxy-service-operator",
+        // The local control plane has no Prometheus Operator: the ServiceMonitor is skipped, not an error.
+        "--set", "metrics.serviceMonitor.enabled=true", "--wait", "--timeout", "3m",
+      ]),
       "helm install",
     );
     expect(out).toContain("STATUS: deployed");
     expect(out).toContain("Before you uninstall"); // NOTES.txt
+    expect(out).toContain("does not serve monitoring.coreos.com/v1");
     const crd = await get<{ status: { conditions: { type: string; status: string }[] } }>("apiextensions.k8s.io/v1", "CustomResourceDefinition", "", "proxyservices.msvcbench.io");
     expect(crd?.status.conditions.some((c) => c.type === "Established" && c.status === "True")).toBe(true);
     const deployment = await get<Obj & { status?: { readyReplicas?: number } }>("apps/v1", "Deployment", relNs, names.deployment);
