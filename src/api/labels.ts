@@ -21,6 +21,12 @@ export const Labels = {
 export const Annotations = {
   /** On a Service the operator took over: the takeover record (JSON), see takeover.ts. */
   takeover: "proxyservice.msvcbench.io/takeover",
+  /**
+   * On every object the operator owns: a hash of the object as rendered. A field the render no longer sets is
+   * still on the live object (a subset check cannot see it), but the hash changes, so the object is applied
+   * again and server-side apply removes the field (an operator upgrade that drops a field reaches the cluster).
+   */
+  renderHash: "proxyservice.msvcbench.io/render-hash",
 } as const;
 
 /** The value of Labels.name on every owned object. */

@@ -21,6 +21,7 @@ import { planPorts, type PortPlan } from "./ports.js";
 import { renderServiceAccount } from "./service-account.js";
 import { renderTakenOverService, renderTargetService } from "./services.js";
 import { renderVirtualService } from "./virtual-service.js";
+import { withRenderHash } from "./render-hash.js";
 
 export type { ObservedServices } from "./application.js";
 export type { PortPlan } from "./ports.js";
@@ -98,19 +99,21 @@ export function desired(proxyService: DefaultedProxyService, observed: ObservedS
     };
   }
   const ports = planPorts(proxyService, app);
+  const takenOverService = renderTakenOverService(proxyService, app, ports);
   return {
     kind: "desired",
-    serviceAccount: renderServiceAccount(proxyService),
-    deployment: renderDeployment(proxyService),
-    horizontalPodAutoscaler: renderHorizontalPodAutoscaler(proxyService),
-    podDisruptionBudget: renderPodDisruptionBudget(proxyService),
-    gateway: renderGateway(proxyService, ports),
-    virtualService: renderVirtualService(proxyService, ports),
-    destinationRule: renderDestinationRule(proxyService),
-    callerDestinationRule: renderCallerDestinationRule(proxyService),
-    envoyFilter: renderEnvoyFilter(proxyService, ports),
-    targetService: renderTargetService(proxyService, app),
-    takenOverService: renderTakenOverService(proxyService, app, ports),
+    serviceAccount: withRenderHash(renderServiceAccount(proxyService)),
+    deployment: withRenderHash(renderDeployment(proxyService)),
+    horizontalPodAutoscaler: withRenderHash(renderHorizontalPodAutoscaler(proxyService)),
+    podDisruptionBudget: withRenderHash(renderPodDisruptionBudget(proxyService)),
+    gateway: withRenderHash(renderGateway(proxyService, ports)),
+    virtualService: withRenderHash(renderVirtualService(proxyService, ports)),
+    destinationRule: withRenderHash(renderDestinationRule(proxyService)),
+    callerDestinationRule: withRenderHash(renderCallerDestinationRule(proxyService)),
+    envoyFilter: withRenderHash(renderEnvoyFilter(proxyService, ports)),
+    targetService: withRenderHash(renderTargetService(proxyService, app)),
+    // The user's Service is applied in part (only the fields taken over): no hash on it, only on one we create.
+    takenOverService: app.takeover.mode === "Created" ? withRenderHash(takenOverService) : takenOverService,
     takeover: app.takeover,
     proxySelector: proxySelector(proxyService),
     ports,

@@ -131,3 +131,21 @@ describe("restore promise: the review's defects", () => {
     expect(plan.applies.map((a) => `${a.object.kind}/${a.object.metadata.name}`)).toEqual([]);
   });
 });
+
+describe("drift the subset check cannot see", () => {
+  it("applies an owned object again when the render stopped setting one of its fields (an operator upgrade)", () => {
+    const ps = proxyService();
+    const { service, owned } = takeOver(ps);
+    const key = ownedKey("Deployment", "ps-s0");
+    // What an older operator left: one more field, and the hash of its own render.
+    const older = structuredClone(owned.get(key)!) as KubeObject & { spec: { template: { spec: { securityContext: Record<string, unknown> } } } };
+    older.spec.template.spec.securityContext.runAsUser = 1337;
+    older.metadata.annotations = { ...older.metadata.annotations, "proxyservice.msvcbench.io/render-hash": "0000000000000000" };
+    owned.set(key, older);
+    const plan = planFor(withDefaults(ps), observed({ service, owned }));
+    expect(plan.applies.map((a) => `${a.object.kind}/${a.object.metadata.name}`)).toEqual(["Deployment/ps-s0"]);
+    // and once applied (the hash matches), nothing more
+    owned.set(key, { ...plan.applies[0]!.object, status: { readyReplicas: 1 } });
+    expect(planFor(withDefaults(ps), observed({ service, owned })).applies).toEqual([]);
+  });
+});
