@@ -88,7 +88,7 @@ async function timeUntil(create: () => Promise<unknown>, done: () => Promise<boo
   return performance.now() - started;
 }
 
-/** A Deployment of one pod of the proxies' shape, without the operator: the floor. */
+/** A Deployment of one pod of the proxies' shape (an injected gateway pod), without the operator: the floor. */
 function plainDeployment(name: string): KubeObject {
   return {
     apiVersion: "apps/v1",
@@ -97,7 +97,11 @@ function plainDeployment(name: string): KubeObject {
     spec: {
       replicas: 1,
       selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "c", image: "auto", resources: { requests: { cpu: "10m", memory: "16Mi" } } }] } },
+      // Injected like the proxies (the local cluster runs istiod and its injector): both pay the webhook.
+      template: {
+        metadata: { labels: { app: name, "sidecar.istio.io/inject": "true" }, annotations: { "inject.istio.io/templates": "gateway" } },
+        spec: { containers: [{ name: "istio-proxy", image: "auto", resources: { requests: { cpu: "10m", memory: "16Mi" } } }] },
+      },
     },
   };
 }
