@@ -19,6 +19,7 @@ import (
 	listener "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	tcpproxy "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/load_balancing_policies/least_request/v3" // for protojson of an EnvoyFilter's load_balancing_policy (an Any)
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -70,6 +71,8 @@ type lbInfo struct {
 	Locality    string          `json:"locality"`              // "off", or the locality config in protojson
 	Priorities  []uint32        `json:"priorities"`            // distinct EDS priorities (failover uses more than 0)
 	SlowStart   json.RawMessage `json:"slowStart,omitempty"`
+	// The cluster's load_balancing_policy (Envoy uses it instead of lb_policy when set), in protojson.
+	LoadBalancingPolicy json.RawMessage `json:"loadBalancingPolicy,omitempty"`
 }
 
 type clusterTLS struct {
@@ -483,9 +486,12 @@ func describeLB(cl *cluster.Cluster, cla *endpoint.ClusterLoadAssignment) lbInfo
 		b, _ := protojson.Marshal(cfg)
 		out.Locality = string(b)
 	}
-	if cl.GetLoadBalancingPolicy() != nil {
-		b, _ := protojson.Marshal(cl.GetLoadBalancingPolicy())
-		out.Locality = "loadBalancingPolicy " + string(b)
+	if p := cl.GetLoadBalancingPolicy(); p != nil {
+		b, err := protojson.Marshal(p)
+		if err != nil {
+			b, _ = json.Marshal(map[string]string{"error": err.Error()})
+		}
+		out.LoadBalancingPolicy = b
 	}
 	seen := map[uint32]bool{}
 	for _, l := range cla.GetEndpoints() {

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"strings"
 	"testing"
 
 	cluster "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	core "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	endpoint "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	leastrequest "github.com/envoyproxy/go-control-plane/envoy/extensions/load_balancing_policies/least_request/v3"
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -73,5 +75,19 @@ func TestDescribeLBReportsChoicesLocalityPrioritiesAndSlowStart(t *testing.T) {
 	}
 	if got := describeLB(&cluster.Cluster{}, nil); got.Policy != "ROUND_ROBIN" || got.ChoiceCount != 0 {
 		t.Errorf("defaults: %+v", got)
+	}
+}
+
+func TestDescribeLBReportsTheLoadBalancingPolicyExtension(t *testing.T) {
+	lr, err := anypb.New(&leastrequest.LeastRequest{SelectionMethod: leastrequest.LeastRequest_FULL_SCAN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := &cluster.Cluster{LbPolicy: cluster.Cluster_LEAST_REQUEST, LoadBalancingPolicy: &cluster.LoadBalancingPolicy{Policies: []*cluster.LoadBalancingPolicy_Policy{
+		{TypedExtensionConfig: &core.TypedExtensionConfig{Name: "envoy.load_balancing_policies.least_request", TypedConfig: lr}},
+	}}}
+	got := describeLB(cl, nil)
+	if !strings.Contains(string(got.LoadBalancingPolicy), "FULL_SCAN") || got.Locality != "off" {
+		t.Errorf("%+v (policy %s)", got, got.LoadBalancingPolicy)
 	}
 }

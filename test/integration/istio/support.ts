@@ -29,7 +29,7 @@ export interface Hop {
   route?: string;
   virtualHost?: string;
   cluster: string;
-  lb: { policy: string; choiceCount?: number; locality: string; priorities: number[]; slowStart?: { slowStartWindow?: string } };
+  lb: { policy: string; choiceCount?: number; locality: string; priorities: number[]; slowStart?: { slowStartWindow?: string }; loadBalancingPolicy?: unknown };
   tls: { mode: string; sni?: string };
   endpoints: { address: string; health: string; pod?: string; tls: string; next: number; accept?: { tls: boolean } | null }[];
 }
