@@ -113,8 +113,15 @@ fi
 
 step "the sample application: Deployment s0 (10 replicas) behind Service sn0, in namespace $ns"
 k create namespace "$ns" --dry-run=client -o yaml | k apply --server-side -f -
+# Istio's sidecar injection (istiod runs in the local cluster), so the app and the caller get real sidecars.
+k label namespace "$ns" istio-injection=enabled --overwrite
 k -n "$ns" apply --server-side -f example/sample-app.yaml
+k -n "$ns" run caller --image=curlimages/curl:8.10.1 --labels=app=caller --command -- sleep infinity 2>/dev/null || true
 wait_until "10 ready s0 pods" 120 bash -c "[[ \$(hack/local-cluster.sh kubectl -n $ns get deploy s0 -o jsonpath='{.status.readyReplicas}') == 10 ]]"
+
+# The path of one request from the caller's sidecar to sn0:80, in what istiod sends (hack/trace-summary.mjs).
+trace_is() { hack/local-cluster.sh trace -from "$ns/caller" -to sn0:80 2>/dev/null | node hack/trace-summary.mjs "$1" >/dev/null; }
+show_trace() { hack/local-cluster.sh trace -from "$ns/caller" -to sn0:80 2>/dev/null | node hack/trace-summary.mjs any; }
 
 show() {
   k -n "$ns" get services -o wide
@@ -147,6 +154,10 @@ wait_until "sn0's endpoints to be the proxy pods" 60 bash -c \
 step "AFTER: sn0 (same ClusterIP) now reaches the proxy pods; sn0-ep reaches the application pods"
 show
 echo
+wait_until "istiod to send the caller the path through the proxies" 60 trace_is proxies
+echo "A request from pod caller to sn0:80, as istiod programs the proxies:"
+show_trace
+echo
 k -n "$ns" get horizontalpodautoscalers,poddisruptionbudgets
 echo
 k -n "$ns" get gateways.networking.istio.io,virtualservices.networking.istio.io,destinationrules.networking.istio.io
@@ -154,6 +165,16 @@ echo
 k -n "$ns" get ps
 echo
 k -n "$ns" get events --field-selector involvedObject.kind=ProxyService --sort-by=.lastTimestamp 2>/dev/null | tail -n 12 || true
+
+step "RESTORE: deleting ps-s0 gives sn0 back exactly; the caller goes to the application pods directly again"
+k -n "$ns" delete ps ps-s0 --wait=true --timeout=120s
+wait_until "istiod to send the caller the direct path" 60 trace_is direct
+show_trace
+k -n "$ns" get svc sn0 -o wide
+
+step "the ProxyService again, for you to explore"
+k -n "$ns" apply --server-side -f example/proxy-service-example.yaml
+wait_until "ps-s0 Ready" 120 bash -c "[[ \$(hack/local-cluster.sh kubectl -n $ns get ps ps-s0 -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}') == True ]]"
 
 cat <<EOF
 
@@ -163,6 +184,7 @@ Explore:
   hack/local-cluster.sh kubectl -n $ns get svc sn0 -o yaml         # the takeover record annotation
   curl -s http://127.0.0.1:$metrics_port/metrics | grep ^controller_runtime_reconcile_total
   tail -f ${logfile#"$root"/}                                # the operator's JSON logs
+  hack/local-cluster.sh trace -from $ns/caller -to sn0:80          # the request's path in istiod's xDS (JSON)
   hack/local-cluster.sh kubectl -n $ns delete ps ps-s0             # sn0 is restored exactly, the rest removed
 
 Stop:
