@@ -78,6 +78,7 @@ const PLURALS: Record<string, string> = {
   VirtualService: "virtualservices",
   DestinationRule: "destinationrules",
   EnvoyFilter: "envoyfilters",
+  PeerAuthentication: "peerauthentications",
   ResourceQuota: "resourcequotas",
   Namespace: "namespaces",
 };
