@@ -140,3 +140,19 @@ export function podAddresses(list: Pod[], targetPort: string | number): string[]
     })
     .sort();
 }
+
+/** One finding of `istioctl analyze` (its JSON output). */
+export interface AnalyzerMessage {
+  code: string;
+  level: string;
+  origin?: string;
+  documentationUrl?: string;
+}
+
+/** `istioctl analyze -n NAMESPACE -o json` with the cluster's own istioctl. */
+export async function analyze(namespace: string): Promise<AnalyzerMessage[]> {
+  const { stdout } = await run(script, ["istioctl", "analyze", "-n", namespace, "-o", "json"], { cwd: repoRoot, maxBuffer: 16 << 20 }).catch(
+    (err: { stdout?: string }) => ({ stdout: err.stdout ?? "[]" }), // analyze exits non-zero when it finds something
+  );
+  return JSON.parse(stdout) as AnalyzerMessage[];
+}
