@@ -38,6 +38,7 @@ func adminConfig(st *state) (*rest.Config, error) {
 func runUp(stateDir string, args []string) error {
 	flags := flag.NewFlagSet("up", flag.ExitOnError)
 	nodes := flags.Int("nodes", 3, "number of simulated nodes (only when the cluster is first created)")
+	controllerQPS := flags.Int("controller-qps", 0, "the controller manager's client rate limit, requests per second, burst 1.5 times that (only when the cluster is first created; 0: upstream's default of 20, burst 30)")
 	timeout := flags.Duration("timeout", 3*time.Minute, "give up when the cluster is not ready after this long")
 	_ = flags.Parse(args)
 	start := time.Now()
@@ -46,7 +47,7 @@ func runUp(stateDir string, args []string) error {
 		return err
 	}
 	defer unlock()
-	st, err := loadOrCreateState(stateDir, *nodes)
+	st, err := loadOrCreateState(stateDir, *nodes, *controllerQPS)
 	if err != nil {
 		return err
 	}

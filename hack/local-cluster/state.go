@@ -52,6 +52,8 @@ type state struct {
 	Dir   string   `json:"-"` // absolute
 	Ports ports    `json:"ports"`
 	Nodes []string `json:"nodes"`
+	// The controller manager's --kube-api-qps (burst 1.5 times), 0 for upstream's default (20, burst 30).
+	ControllerQPS int `json:"controllerQPS,omitempty"`
 }
 
 func (st *state) path(elem ...string) string {
@@ -96,8 +98,8 @@ func addIstiodPorts(st *state) error {
 }
 
 // loadOrCreateState returns the recorded state, or records a new one with free ports and
-// `nodes` simulated nodes.
-func loadOrCreateState(dir string, nodes int) (*state, error) {
+// `nodes` simulated nodes and the controller manager's client rate limit.
+func loadOrCreateState(dir string, nodes, controllerQPS int) (*state, error) {
 	st, err := loadState(dir)
 	if err == nil {
 		return st, nil
@@ -116,7 +118,7 @@ func loadOrCreateState(dir string, nodes int) (*state, error) {
 	if err != nil {
 		return nil, err
 	}
-	st = &state{Dir: abs, Ports: portsFrom(free)}
+	st = &state{Dir: abs, Ports: portsFrom(free), ControllerQPS: controllerQPS}
 	for i := 1; i <= nodes; i++ {
 		st.Nodes = append(st.Nodes, fmt.Sprintf("local-node-%d", i))
 	}
