@@ -53,6 +53,16 @@ export function readTakeoverRecord(service: V1Service | undefined): TakeoverReco
   return text === undefined ? undefined : decodeTakeoverRecord(text);
 }
 
+/** The record on `service` decoded once, for the observed state: a malformed one is kept as its error, not thrown. */
+export function observeRecord(service: V1Service | undefined): { record?: TakeoverRecord; recordError?: string } {
+  try {
+    const record = readTakeoverRecord(service);
+    return record === undefined ? {} : { record };
+  } catch (err) {
+    return { recordError: err instanceof Error ? err.message : String(err) };
+  }
+}
+
 /** Whether `selector` is exactly `labels` (one label more or less is somebody else's selector). Pure. */
 export function selectsExactly(selector: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>>): boolean {
   const keys = Object.keys(selector ?? {});

@@ -6,7 +6,7 @@ import { withDefaults } from "../api/defaults.js";
 import { SpecError } from "../api/errors.js";
 import type { ProxyService } from "../api/types.js";
 import { validateProxyService } from "../api/validate.js";
-import { readTakeoverRecord } from "../api/takeover.js";
+import { observeRecord } from "../api/takeover.js";
 import { claimedByAnother } from "../render/claim.js";
 import { desired } from "../render/desired.js";
 import { objectsInApplyOrder } from "../render/documents.js";
@@ -100,16 +100,13 @@ export function renderFiles(files: readonly InputFile[], namespace: string): str
     const ns = proxyService.metadata.namespace;
     const service = services.get(`${ns}/${proxyService.spec.serviceName}`);
     const rivals = proxyServices.map((p) => p.object).filter((p) => (p.metadata.namespace ?? namespace) === ns);
-    let claimedBy;
-    try {
-      claimedBy = claimedByAnother(proxyService, rivals as never, readTakeoverRecord(service), service?.metadata?.ownerReferences);
-    } catch (err) {
-      throw new RenderInputError(`${file}: Service "${proxyService.spec.serviceName}": ${err instanceof Error ? err.message : String(err)}`);
-    }
+    const decoded = observeRecord(service);
+    const claimedBy = claimedByAnother(proxyService, rivals as never, decoded.record, service?.metadata?.ownerReferences);
     const observed = {
       service,
       target: services.get(`${ns}/${proxyService.spec.target}`),
       ...(claimedBy !== undefined ? { claimedBy } : {}),
+      ...decoded,
     };
     let outcome;
     try {

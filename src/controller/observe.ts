@@ -1,5 +1,5 @@
 import type { V1Service } from "@kubernetes/client-node";
-import { readTakeoverRecord, type TakeoverRecord } from "../api/takeover.js";
+import { observeRecord, type TakeoverRecord } from "../api/takeover.js";
 import { defaultTarget } from "../api/defaults.js";
 import type { ProxyService } from "../api/types.js";
 import { FIELD_MANAGER } from "../kube/client.js";
@@ -19,8 +19,9 @@ export interface Observed {
   readonly claimedBy?: string;
   /** Field managers other than ours that own spec.selector of spec.serviceName, most recent first. */
   readonly selectorManagers: readonly string[];
-  /** The takeover record on spec.serviceName, decoded once here (undefined when there is none or it is malformed: render reports that). */
+  /** The takeover record on spec.serviceName, decoded once here (observeRecord), or why it could not be. */
   readonly record?: TakeoverRecord;
+  readonly recordError?: string;
   /** Earlier reverts of the takeover, for the current generation (see reverts.ts). */
   readonly reverts: RevertHistory;
 }
@@ -38,7 +39,8 @@ export function observe(
   const target = proxyService.spec.target ?? defaultTarget(serviceName);
   const service = caches.services.get(`${namespace}/${serviceName}`);
   const owned = ownedObjects(proxyService, caches);
-  const record = decodeRecord(service);
+  const decoded = observeRecord(service);
+  const { record } = decoded;
   const rivals = caches.proxyServices.list(namespace).filter((p) => p.metadata.uid !== proxyService.metadata.uid);
   const claimedBy = claimedByAnother(proxyService as ProxyService & { metadata: { name: string } }, rivals, record, service?.metadata?.ownerReferences);
   const key = `${namespace}/${proxyService.metadata.name}`;
@@ -48,7 +50,7 @@ export function observe(
     target: caches.services.get(`${namespace}/${target}`),
     owned,
     ...(claimedBy !== undefined ? { claimedBy } : {}),
-    ...(record !== undefined ? { record } : {}),
+    ...decoded,
     selectorManagers: selectorManagers(service),
     reverts: reverts.tracker.history(key, generation, service?.metadata?.resourceVersion, reverts.now, givenUpUntil(proxyService)),
   };
@@ -62,14 +64,6 @@ export function ownedObjects(proxyService: ProxyService & KubeObject, caches: Ca
     for (const o of store.ownedBy(uid)) owned.set(ownedKey(o.kind, o.metadata.name), o);
   }
   return owned;
-}
-
-function decodeRecord(service: V1Service | undefined): TakeoverRecord | undefined {
-  try {
-    return readTakeoverRecord(service);
-  } catch {
-    return undefined; // a malformed record is reported by render (SpecError); it decides nothing here
-  }
 }
 
 /** Field managers, other than ours, that own the Service's selector (from managedFields), newest first. */

@@ -72,6 +72,8 @@ export function planFor(proxyService: DefaultedProxyService, observed: Observed)
       service: observed.service,
       target: observed.target,
       ...(observed.claimedBy !== undefined ? { claimedBy: observed.claimedBy } : {}),
+      ...(observed.record !== undefined ? { record: observed.record } : {}),
+      ...(observed.recordError !== undefined ? { recordError: observed.recordError } : {}),
     });
   } catch (err) {
     if (!(err instanceof SpecError)) throw err;

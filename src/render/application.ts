@@ -1,7 +1,7 @@
 import type { V1Service, V1ServicePort } from "@kubernetes/client-node";
 import { Reasons } from "../api/conditions.js";
 import { SpecError } from "../api/errors.js";
-import { normalizePort, originalOf, readTakeoverRecord, type TakeoverRecord } from "../api/takeover.js";
+import { normalizePort, originalOf, type TakeoverRecord } from "../api/takeover.js";
 import type { DefaultedProxyService } from "../api/types.js";
 import { isOwnedBy, isSelectingProxies, proxySelector } from "./metadata.js";
 
@@ -13,6 +13,10 @@ export interface ObservedServices {
   readonly target?: V1Service;
   /** The other ProxyService that holds the claim on spec.serviceName (claimedByAnother in claim.ts), if any. */
   readonly claimedBy?: string;
+  /** The takeover record on spec.serviceName, decoded once by the caller (observeRecord in api/takeover.ts). */
+  readonly record?: TakeoverRecord;
+  /** Why the record annotation on spec.serviceName could not be decoded, when it could not. */
+  readonly recordError?: string;
 }
 
 /** Where the application's pods and ports are, and what spec.serviceName has to keep. */
@@ -42,10 +46,16 @@ export interface Application {
  * Throws SpecError (reason TakeoverRefused) for a Service the proxies cannot carry. Pure.
  */
 export function resolveApplication(proxyService: DefaultedProxyService, observed: ObservedServices): Application | undefined {
+  if (observed.recordError !== undefined) {
+    throw refuse(
+      `the takeover record on Service "${proxyService.spec.serviceName}" cannot be read (${observed.recordError}), so it could not be restored exactly`,
+      "put the Service's original selector and ports back by hand and remove the annotation (docs/operator.md)",
+    );
+  }
   const userTarget = observed.target !== undefined && !isOwnedBy(observed.target, proxyService) ? observed.target : undefined;
-  const isOurCreation = observed.service !== undefined && isCreatedByUs(proxyService, observed.service);
+  const isOurCreation = observed.service !== undefined && isCreatedByUs(proxyService, observed.service, observed.record);
   const live = observed.service !== undefined && !isOurCreation ? observed.service : undefined;
-  const original = live === undefined ? undefined : originalServiceOf(proxyService, live);
+  const original = live === undefined ? undefined : originalServiceOf(proxyService, live, observed.record);
 
   const source = userTarget ?? (original === undefined ? observed.target : undefined);
   const app =
@@ -69,8 +79,8 @@ export function resolveApplication(proxyService: DefaultedProxyService, observed
 }
 
 /** Whether spec.serviceName is a Service this operator created (owned, or already selecting our proxies without a record). */
-function isCreatedByUs(proxyService: DefaultedProxyService, service: V1Service): boolean {
-  if (readTakeoverRecord(service) !== undefined) return false;
+function isCreatedByUs(proxyService: DefaultedProxyService, service: V1Service, record: TakeoverRecord | undefined): boolean {
+  if (record !== undefined) return false;
   return isOwnedBy(service, proxyService) || isSelectingProxies(proxyService, service);
 }
 
@@ -82,9 +92,9 @@ function isCreatedByUs(proxyService: DefaultedProxyService, service: V1Service):
 function originalServiceOf(
   proxyService: DefaultedProxyService,
   live: V1Service,
+  record: TakeoverRecord | undefined,
 ): { selector: Record<string, string>; ports: V1ServicePort[] } {
   checkCarriable(proxyService, live);
-  const record = readTakeoverRecord(live);
   const original =
     record === undefined
       ? { selector: { ...(live.spec?.selector ?? {}) }, ports: (live.spec?.ports ?? []).map(normalizePort) }

@@ -4,12 +4,12 @@ import { pino } from "pino";
 import type { V1Service, V1ServicePort } from "@kubernetes/client-node";
 import { withDefaults } from "../../src/api/defaults.js";
 import { SpecError } from "../../src/api/errors.js";
-import { Annotations, normalizePort } from "../../src/api/takeover.js";
+import { Annotations, normalizePort, observeRecord } from "../../src/api/takeover.js";
 import type { ProxyService } from "../../src/api/types.js";
 import { FakeClock } from "../../src/controller/clock.js";
 import { reconcile } from "../../src/controller/reconcile.js";
 import { RevertTracker } from "../../src/controller/reverts.js";
-import { desired } from "../../src/render/desired.js";
+import { desired as render } from "../../src/render/desired.js";
 import { proxySelector } from "../../src/render/metadata.js";
 import type { KubeObject } from "../../src/kube/object.js";
 import { FakeCluster, OperatorKilled } from "./fake-cluster.js";
@@ -26,6 +26,10 @@ import {
   userActions,
   type UserAction,
 } from "../support/user-actions.js";
+
+/** desired() as the operator and the CLI call it: with the record of spec.serviceName decoded once. */
+const desired = (ps: Parameters<typeof render>[0], observed: Parameters<typeof render>[1]): ReturnType<typeof render> =>
+  render(ps, { ...observed, ...observeRecord(observed.service) });
 
 // Issue 10, part 2 (unit level): random sequences of what users, tools and crashes do, interleaved with
 // reconciles of the real reconcile() on an in-memory API server, with the promise checked after every step.

@@ -1,9 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { Reasons } from "../../src/api/conditions.js";
 import { SpecError } from "../../src/api/errors.js";
-import { Annotations, encodeTakeoverRecord, readTakeoverRecord } from "../../src/api/takeover.js";
-import { desired, type DesiredState, type RenderOutcome } from "../../src/render/desired.js";
+import { Annotations, encodeTakeoverRecord, observeRecord, readTakeoverRecord } from "../../src/api/takeover.js";
+import { desired as render, type DesiredState, type RenderOutcome } from "../../src/render/desired.js";
 import { proxyService, service, sn0, UID } from "./fixtures.js";
+
+/** desired() as the operator and the CLI call it: with the record of spec.serviceName decoded once. */
+const desired = (ps: Parameters<typeof render>[0], observed: Parameters<typeof render>[1]): ReturnType<typeof render> =>
+  render(ps, { ...observed, ...observeRecord(observed.service) });
 
 function state(outcome: RenderOutcome): DesiredState {
   if (outcome.kind !== "desired") throw new Error(`expected desired, got ${outcome.reason}: ${outcome.message}`);
@@ -124,6 +128,13 @@ describe("desired", () => {
     const outcome = desired(proxyService(), { service: claimed, claimedBy: "ps-other" });
     expect(outcome).toMatchObject({ kind: "waiting", reason: Reasons.ServiceClaimedByAnother });
     expect(outcome.kind === "waiting" && outcome.message).toContain('"ps-other"');
+  });
+
+  it("refuses to touch a Service whose takeover record cannot be read (TakeoverRefused, naming the annotation), instead of failing every reconcile", () => {
+    const broken = service("sn0", sn0.spec, { [Annotations.takeover]: "not json" });
+    const err = specError(() => desired(proxyService(), { service: broken }));
+    expect(err.reason).toBe(Reasons.TakeoverRefused);
+    expect(err.message).toContain(Annotations.takeover);
   });
 
   it("rejects spec.port that the Service lacks, naming the field and its ports", () => {

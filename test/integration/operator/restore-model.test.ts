@@ -3,9 +3,9 @@ import fc from "fast-check";
 import type { V1Service, V1ServicePort } from "@kubernetes/client-node";
 import { withDefaults } from "../../../src/api/defaults.js";
 import { SpecError } from "../../../src/api/errors.js";
-import { Annotations, normalizePort } from "../../../src/api/takeover.js";
+import { Annotations, normalizePort, observeRecord } from "../../../src/api/takeover.js";
 import type { ProxyService } from "../../../src/api/types.js";
-import { desired } from "../../../src/render/desired.js";
+import { desired as render } from "../../../src/render/desired.js";
 import { proxySelector } from "../../../src/render/metadata.js";
 import type { KubeObject } from "../../../src/kube/object.js";
 import { resourceFor } from "../../../src/kube/resources.js";
@@ -27,6 +27,10 @@ import {
 } from "../../support/user-actions.js";
 import { useOperator } from "./harness.js";
 import { admin, apply, currentAdminKubeConfig, get, mergePatch, readyAddresses, readyPodIps, remove, startOperator, type OperatorProcess } from "./support.js";
+
+/** desired() as the operator and the CLI call it: with the record of spec.serviceName decoded once. */
+const desired = (ps: Parameters<typeof render>[0], observed: Parameters<typeof render>[1]): ReturnType<typeof render> =>
+  render(ps, { ...observed, ...observeRecord(observed.service) });
 
 // Issue 10, part 2 (integration level): the same generator as the unit level (test/support/user-actions.ts),
 // seeded and replayable, against the real API server, its controllers and garbage collector, and the real
