@@ -4,13 +4,15 @@ import { FakeClock } from "../../src/controller/clock.js";
 import { cleanup } from "../../src/controller/cleanup.js";
 import { FINALIZER, addFinalizer, removeFinalizer } from "../../src/controller/finalizer.js";
 import { reconcile } from "../../src/controller/reconcile.js";
+import { reportStatus } from "../../src/controller/report-status.js";
 import { RevertTracker } from "../../src/controller/reverts.js";
 import type { ProxyService } from "../../src/api/types.js";
 import type { KubeObject } from "../../src/kube/object.js";
 import { FakeCluster } from "./fake-cluster.js";
 import { NS, proxyService, service } from "./fixtures.js";
 
-// Orchestration with a fake client, beside the integration tests: the finalizer helpers and the cleanup half.
+// Orchestration with a fake client, beside the integration tests: the finalizer helpers, the cleanup half and
+// the status report.
 
 function world(): { cluster: FakeCluster; ctx: Parameters<typeof reconcile>[1] } {
   const clock = new FakeClock(0);
@@ -63,5 +65,29 @@ describe("cleanup", () => {
     expect(psOf(cluster)).toBeUndefined();
     expect(cluster.list().filter((o) => o.metadata.ownerReferences !== undefined)).toEqual([]);
     expect(cluster.events.map((e) => e.reason)).toContain("ServiceRestored");
+  });
+});
+
+describe("reportStatus", () => {
+  it("writes status only when it changed, and tells a Ready change as an event (Warning for a problem, Normal while waiting for a proxy)", async () => {
+    const { cluster, ctx } = world();
+    cluster.applyAs("kubectl", { ...proxyService(), metadata: { name: "ps-s0", namespace: NS } }, false);
+    const plan = (reason: "ProxyNotAvailable" | "SpecInvalid") => ({
+      applies: [],
+      deletes: [],
+      ready: { status: "False" as const, reason, message: `because ${reason}` },
+      status: { target: "sn0-ep" },
+      next: { kind: "done" as const },
+    });
+    await reportStatus(psOf(cluster)!, plan("ProxyNotAvailable"), ctx);
+    expect(cluster.writes).toBe(1);
+    expect(cluster.events.at(-1)).toMatchObject({ type: "Normal", reason: "ProxyNotAvailable" });
+    await reportStatus(psOf(cluster)!, plan("ProxyNotAvailable"), ctx);
+    expect(cluster.writes).toBe(1); // nothing changed: no write, no event
+    expect(cluster.events).toHaveLength(1);
+    await reportStatus(psOf(cluster)!, plan("SpecInvalid"), ctx);
+    expect(cluster.writes).toBe(2);
+    expect(cluster.events.at(-1)).toMatchObject({ type: "Warning", reason: "SpecInvalid", note: "because SpecInvalid" });
+    expect(psOf(cluster)?.status?.conditions?.[0]).toMatchObject({ type: "Ready", status: "False", reason: "SpecInvalid", observedGeneration: 1 });
   });
 });
