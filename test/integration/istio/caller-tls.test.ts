@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { useOperator } from "../operator/harness.js";
-import { apply, deploySampleApp, get, mergePatch, readYaml, remove, waitReady } from "../operator/support.js";
+import { apply, get, mergePatch, remove } from "../operator/support.js";
 import { waitFor } from "../../support/wait-for.js";
-import { createCaller, enableInjection, isReadyPod, pods, trace, type Trace } from "./support.js";
+import { setUpPublishedExample, traceThroughProxies, type Trace } from "./support.js";
 
 // Issue 9, 4.4 and part of 4.5: the TLS of each hop as the real istiod programs it, for callerTls DISABLE and
 // ISTIO_MUTUAL and back, and with the namespace's PeerAuthentication STRICT. docs/api.md's security section
@@ -13,19 +13,10 @@ describe("callerTls as the real istiod programs both ends of each hop", () => {
   let caller = "";
 
   beforeAll(async () => {
-    await enableInjection(h.ns);
-    await deploySampleApp(h.ns);
-    caller = await createCaller(h.ns);
-    await waitFor(async () => (await pods(h.ns, "app=s0")).filter(isReadyPod).length === 10, { timeout: 90_000, description: "10 Ready s0 pods" });
-    for (const obj of readYaml("example/proxy-service-example.yaml")) await apply(obj, h.ns);
-    await waitReady(h.ns, "ps-s0", 90_000);
+    caller = await setUpPublishedExample(h.ns);
   });
 
-  const traceWhen = (accept: (t: Trace) => boolean, description: string): Promise<Trace> =>
-    waitFor(async () => {
-      const t = await trace(caller, "sn0:80");
-      return !t.error && t.hops.length > 1 && t.hops[0]!.endpoints.every((e) => e.next > 0) && accept(t) ? t : undefined;
-    }, { timeout: 60_000, description });
+  const traceWhen = (accept: (t: Trace) => boolean, description: string): Promise<Trace> => traceThroughProxies(caller, "sn0:80", accept, description);
   /** "plaintext", or TLS of either kind the trace reports ("istio-mtls" by auto mTLS, "tls" from a DestinationRule). */
   const callerHopIs = (tls: "plaintext" | "tls") => (t: Trace) => t.hops[0]!.endpoints.every((e) => (tls === "plaintext") === (e.tls === "plaintext"));
 

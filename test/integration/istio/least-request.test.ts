@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { useOperator } from "../operator/harness.js";
-import { apply, deploySampleApp, get, mergePatch, readYaml, waitReady } from "../operator/support.js";
+import { get, mergePatch } from "../operator/support.js";
 import { waitFor } from "../../support/wait-for.js";
-import { createCaller, enableInjection, isReadyPod, pods, trace, type Trace } from "./support.js";
+import { pods, setUpPublishedExample, traceThroughProxies, type Trace } from "./support.js";
 
 // Issue 12: spec.leastRequest.choices as the real istiod sends it. The EnvoyFilter we render must reach the
 // proxies' cluster towards the target (choice_count, or load_balancing_policy with FULL_SCAN and the warm-up's
@@ -13,20 +13,11 @@ describe("spec.leastRequest.choices in the xDS that istiod sends", () => {
   let caller = "";
 
   beforeAll(async () => {
-    await enableInjection(h.ns);
-    await deploySampleApp(h.ns);
-    caller = await createCaller(h.ns);
-    await waitFor(async () => (await pods(h.ns, "app=s0")).filter(isReadyPod).length === 10, { timeout: 90_000, description: "10 Ready s0 pods" });
-    for (const obj of readYaml("example/proxy-service-example.yaml")) await apply(obj, h.ns);
-    await waitReady(h.ns, "ps-s0", 90_000);
+    caller = await setUpPublishedExample(h.ns);
   });
 
   /** The trace of sn0:80 once every hop satisfies `accept` (istiod pushes asynchronously). */
-  const traceWhen = (accept: (t: Trace) => boolean, description: string): Promise<Trace> =>
-    waitFor(async () => {
-      const t = await trace(caller, "sn0:80");
-      return !t.error && t.hops.length > 1 && accept(t) ? t : undefined;
-    }, { timeout: 60_000, description });
+  const traceWhen = (accept: (t: Trace) => boolean, description: string): Promise<Trace> => traceThroughProxies(caller, "sn0:80", accept, description);
   const proxyHops = (t: Trace) => t.hops.slice(1);
 
   it("Istio's injector gives the proxy the worker threads we size it for (proxy.istio.io/config concurrency)", async () => {

@@ -2,7 +2,7 @@ import { spawn, execFile } from "node:child_process";
 import { createInterface } from "node:readline";
 import path from "node:path";
 import { promisify } from "node:util";
-import { admin, mergePatch, repoRoot } from "../operator/support.js";
+import { admin, apply, mergePatch, readYaml, repoRoot, waitReady } from "../operator/support.js";
 import { waitFor } from "../../support/wait-for.js";
 
 // Helpers for the tests that judge our configuration with the real istiod of the local cluster
@@ -155,4 +155,26 @@ export async function analyze(namespace: string): Promise<AnalyzerMessage[]> {
     (err: { stdout?: string }) => ({ stdout: err.stdout ?? "[]" }), // analyze exits non-zero when it finds something
   );
   return JSON.parse(stdout) as AnalyzerMessage[];
+}
+
+/**
+ * The published example in an injection-enabled namespace, with a sidecar caller: the sample app's 10 pods
+ * Ready, then example/proxy-service-example.yaml Ready. Returns the caller as `namespace/pod`.
+ */
+export async function setUpPublishedExample(namespace: string): Promise<string> {
+  await enableInjection(namespace);
+  for (const obj of readYaml("example/sample-app.yaml")) await apply(obj, namespace);
+  const caller = await createCaller(namespace);
+  await waitFor(async () => (await pods(namespace, "app=s0")).filter(isReadyPod).length === 10, { timeout: 90_000, description: "10 Ready s0 pods" });
+  for (const obj of readYaml("example/proxy-service-example.yaml")) await apply(obj, namespace);
+  await waitReady(namespace, "ps-s0", 90_000);
+  return caller;
+}
+
+/** The trace from `caller` to `to` once istiod's pushes route it through the proxies and `accept` holds. */
+export function traceThroughProxies(caller: string, to: string, accept: (t: Trace) => boolean, description: string): Promise<Trace> {
+  return waitFor(async () => {
+    const t = await trace(caller, to);
+    return !t.error && t.hops.length > 1 && t.hops[0]!.endpoints.every((e) => e.next > 0) && accept(t) ? t : undefined;
+  }, { timeout: 60_000, description });
 }
