@@ -10,6 +10,12 @@ export const ConditionTypes = {
    * (src/api/balancing.ts). A warning only; it never changes Ready.
    */
   GlobalView: "GlobalView",
+  /**
+   * Whether the AuthorizationPolicies on the target's pods can still tell callers apart: False when one
+   * matches on callers' principals, which behind the proxies all arrive as the proxies' own identity
+   * (src/api/hidden-principals.ts). A warning only; it never changes Ready.
+   */
+  CallerIdentity: "CallerIdentity",
 } as const;
 export type ConditionType = (typeof ConditionTypes)[keyof typeof ConditionTypes];
 
@@ -33,6 +39,10 @@ export const Reasons = {
   GainKept: "GainKept",
   /** GlobalView False: so many proxies serve that they are predicted to keep less than half of one proxy's gain. */
   TooManyProxies: "TooManyProxies",
+  /** CallerIdentity True: no policy on the target's pods names callers' identities that the proxies hide. */
+  NoHiddenPrincipals: "NoHiddenPrincipals",
+  /** CallerIdentity False: a policy on the target's pods names callers' identities; it sees the proxies' instead. */
+  PrincipalsHidden: "PrincipalsHidden",
 } as const;
 export type ConditionReason = (typeof Reasons)[keyof typeof Reasons];
 
