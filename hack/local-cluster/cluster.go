@@ -130,6 +130,11 @@ func waitReady(ctx context.Context, st *state, name string, start time.Time) err
 		}
 		return c.ready(ctx, st)
 	})
+	if errors.Is(err, errExited) {
+		if status := exitStatus(name); status != "" {
+			err = fmt.Errorf("%w (%s)", err, status)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w\n--- last lines of %s:\n%s", name, err, logFile(st, name), tail(st, name, 30))
 	}

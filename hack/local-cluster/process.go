@@ -66,8 +66,28 @@ func startComponent(st *state, name string) (int, error) {
 		return 0, err
 	}
 	pid := cmd.Process.Pid
-	_ = cmd.Process.Release()
+	started[name] = cmd.Process
 	return pid, os.WriteFile(pidFile(st, name), []byte(strconv.Itoa(pid)+"\n"), 0o644)
+}
+
+// started holds the components this process started. They are not released: a component that dies
+// before it is ready stays our zombie child, so exitStatus can reap it and tell how it ended (a
+// signal leaves nothing in its log).
+var started = map[string]*os.Process{}
+
+// exitStatus reaps a component this process started and found dead, and says how it ended
+// ("signal: killed", "exit status 1"); "" when it was not started by this process.
+func exitStatus(name string) string {
+	proc, ok := started[name]
+	if !ok {
+		return ""
+	}
+	delete(started, name)
+	state, err := proc.Wait()
+	if err != nil {
+		return err.Error()
+	}
+	return state.String()
 }
 
 // runningPid returns the recorded pid of a component if that process is alive and is the component.

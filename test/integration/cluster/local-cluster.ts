@@ -73,7 +73,7 @@ export class PrivateCluster {
   async up(): Promise<CommandResult> {
     const up = await this.run("up");
     if (up.code === 0) return up;
-    const silentDeath = /process exited\n--- last lines of [^\n]*:\n==== [^\n]*: starting [a-z-]+\n*$/.test(up.stderr.trimEnd() + "\n");
+    const silentDeath = /process exited[^\n]*\n--- last lines of [^\n]*:\n==== [^\n]*: starting [a-z-]+\n*$/.test(up.stderr.trimEnd() + "\n");
     if (silentDeath) {
       console.warn(`private cluster ${this.stateDir}: a component died silently at its start; retrying up once:\n${up.stderr}`);
       const again = await this.run("up");

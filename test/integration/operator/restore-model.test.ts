@@ -8,6 +8,7 @@ import type { ProxyService } from "../../../src/api/types.js";
 import { desired as render } from "../../../src/render/desired.js";
 import { proxySelector } from "../../../src/render/metadata.js";
 import type { KubeObject } from "../../../src/kube/object.js";
+import { isConflict } from "../../../src/kube/errors.js";
 import { resourceFor } from "../../../src/kube/resources.js";
 import { createTestNamespace } from "../support/cluster.js";
 import { waitFor } from "../../support/wait-for.js";
@@ -152,7 +153,7 @@ class RealWorld {
         return;
       case "editPorts":
         if (sn0 === undefined || original === undefined) return;
-        await mergePatch("v1", "Service", ns, "sn0", { spec: { ports: editPorts(sn0.spec?.ports ?? [], action.edit) } });
+        if (!(await this.#editPortsAsKubectlEdit(action.edit))) return;
         original.ports = editPorts(original.ports, action.edit);
         return;
       case "scaleApp":
@@ -181,6 +182,27 @@ class RealWorld {
         return;
       case "tick":
         return; // real time is not ours to move: the revert window is covered by the unit level
+    }
+  }
+
+  /**
+   * A port edit as `kubectl edit` makes it: read, change, write back under the read's resourceVersion, and on a
+   * conflict read again. A write without that precondition would put back the ports it read, and when the
+   * operator restored the Service in between, that is the user undoing the restore, not the operator losing it
+   * (sequence 31 of seed 20261202 did exactly that in CI). Returns false when sn0 is gone meanwhile.
+   */
+  async #editPortsAsKubectlEdit(edit: Parameters<typeof editPorts>[1]): Promise<boolean> {
+    for (;;) {
+      const sn0 = await this.service("sn0");
+      if (sn0 === undefined) return false;
+      const ports = editPorts(sn0.spec?.ports ?? [], edit);
+      const written = await mergePatch("v1", "Service", this.ns, "sn0", { metadata: { resourceVersion: sn0.metadata.resourceVersion }, spec: { ports } })
+        .then(() => true)
+        .catch((err: unknown) => {
+          if (isConflict(err)) return false;
+          throw err;
+        });
+      if (written) return true;
     }
   }
 
