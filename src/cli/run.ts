@@ -4,6 +4,7 @@ import { hostname } from "node:os";
 import { pino } from "pino";
 import { runOperator, CONTROLLER_NAME } from "../controller/operator.js";
 import { loadConnection } from "../kube/connection.js";
+import { createMeanLatencyPredictor } from "./balancing-predictor.js";
 import { textDestination } from "./log-format.js";
 
 interface RunFlags {
@@ -87,6 +88,7 @@ export function runCommand(): Command {
             identity,
             resyncMs: flags.resync * 1000,
             log,
+            predict: createMeanLatencyPredictor(),
           },
           abort.signal,
         );

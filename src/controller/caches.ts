@@ -2,6 +2,7 @@ import type { V1Service } from "@kubernetes/client-node";
 import type { ProxyService } from "../api/types.js";
 import type { KubeObject } from "../kube/object.js";
 import { Resources, type ResourceType } from "../kube/resources.js";
+import type { EndpointSliceSummary } from "./endpoint-slices.js";
 import type { StoreReader } from "./store.js";
 
 /** The kinds the operator owns (besides Services): their caches hold only objects labelled managed-by us. */
@@ -21,6 +22,10 @@ export interface Caches {
   readonly proxyServices: StoreReader<ProxyService & KubeObject>;
   /** All Services in the watched namespaces: the user's Services are not labelled, so no label filter here. */
   readonly services: StoreReader<V1Service & KubeObject>;
+  /** Every EndpointSlice in the watched namespaces, as a summary (whose, how many ready): the target's ready pods. */
+  readonly endpointSlices: StoreReader<EndpointSliceSummary>;
+  /** The users' AuthorizationPolicies (none is ours): what the CallerIdentity condition judges. */
+  readonly authorizationPolicies: StoreReader<KubeObject>;
   /** The other owned kinds, by `apiVersion/kind`. */
   readonly owned: ReadonlyMap<string, StoreReader<KubeObject>>;
 }

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { MeanLatencyPredictor } from "../api/balancing.js";
 import type { Client } from "../kube/client.js";
 import type { EventPublisher } from "../kube/events.js";
 import type { Caches } from "./caches.js";
@@ -12,6 +13,8 @@ export interface ReconcileContext {
   readonly events: EventPublisher;
   readonly reverts: RevertTracker;
   readonly clock: Clock;
+  /** The simulator behind the GlobalView condition (injected: src/controller does not run src/sim itself). */
+  readonly predict: MeanLatencyPredictor;
   /** The reconcile's own logger (namespace, name, reconcileID), so nothing it calls can log without them. */
   readonly log: Logger;
 }

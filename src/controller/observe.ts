@@ -1,11 +1,13 @@
 import type { V1Service } from "@kubernetes/client-node";
 import { observeRecord, type TakeoverRecord } from "../api/takeover.js";
 import { defaultTarget } from "../api/defaults.js";
+import { DEFAULT_ROOT_NAMESPACE, type AuthorizationPolicy } from "../api/hidden-principals.js";
 import type { ProxyService } from "../api/types.js";
 import { FIELD_MANAGER } from "../kube/client.js";
 import { timeOf, type KubeObject } from "../kube/object.js";
 import { claimedByAnother } from "../render/claim.js";
 import type { Caches } from "./caches.js";
+import { readyEndpointsOf } from "./endpoint-slices.js";
 import { givenUpUntil, type RevertHistory, type RevertTracker } from "./reverts.js";
 
 /** What a reconcile knows about the cluster, read from the caches only: the input of planFor. */
@@ -13,6 +15,10 @@ export interface Observed {
   /** spec.serviceName and spec.target as they are now. */
   readonly service?: V1Service;
   readonly target?: V1Service;
+  /** Ready endpoints of spec.target (its EndpointSlices): the pods the proxies balance over. */
+  readonly targetReadyEndpoints: number;
+  /** The AuthorizationPolicies of the namespace and of the mesh's root namespace (those that can select the target's pods). */
+  readonly authorizationPolicies: readonly AuthorizationPolicy[];
   /** Every object in the namespace controlled by this ProxyService, by `Kind/name`. */
   readonly owned: ReadonlyMap<string, KubeObject>;
   /** The ProxyService that holds the claim on spec.serviceName, when it is another one. */
@@ -48,6 +54,8 @@ export function observe(
   return {
     service,
     target: caches.services.get(`${namespace}/${target}`),
+    targetReadyEndpoints: readyEndpointsOf(caches.endpointSlices, namespace, target),
+    authorizationPolicies: [...caches.authorizationPolicies.list(namespace), ...(namespace === DEFAULT_ROOT_NAMESPACE ? [] : caches.authorizationPolicies.list(DEFAULT_ROOT_NAMESPACE))],
     owned,
     ...(claimedBy !== undefined ? { claimedBy } : {}),
     ...decoded,

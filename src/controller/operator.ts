@@ -10,9 +10,11 @@ import type { KubeObject } from "../kube/object.js";
 import { collectionPath, Resources } from "../kube/resources.js";
 import { openWatch } from "../kube/watch.js";
 import type { V1Service } from "@kubernetes/client-node";
+import type { MeanLatencyPredictor } from "../api/balancing.js";
 import { OWNED_KINDS, kindKey, type Caches } from "./caches.js";
 import { systemClock } from "./clock.js";
 import { startHealthServer } from "./health-server.js";
+import { summarizeEndpointSlice, type EndpointSliceSummary } from "./endpoint-slices.js";
 import { Informer } from "./informer.js";
 import { LeaderElector, type Lease, type LeaseWatch } from "./leader-election.js";
 import { ControllerMetrics } from "./metrics.js";
@@ -44,6 +46,8 @@ export interface OperatorOptions {
   /** Every ProxyService is reconciled again this often even without events: the safety net for a missed one. */
   readonly resyncMs: number;
   readonly log: Logger;
+  /** The simulator behind the GlobalView condition (src/cli/balancing-predictor.ts). */
+  readonly predict: MeanLatencyPredictor;
 }
 
 /**
@@ -73,12 +77,18 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
   const services = new Informer<V1Service & KubeObject>(Resources.service, scopes, deps, undefined, (s) => slim(s, true));
   // Owned kinds: only our objects are cached (label selector), so the cache stays small on big clusters.
   const owned = OWNED_KINDS.map((r) => new Informer<KubeObject>(r, scopes, deps, `${Labels.managedBy}=${OPERATOR_NAME}`, slim));
+  // EndpointSlices: every one in the watched namespaces (the target may be the user's Service), kept as a summary.
+  const endpointSlices = new Informer<EndpointSliceSummary>(Resources.endpointSlice, scopes, deps, undefined, summarizeEndpointSlice);
+  // The users' AuthorizationPolicies, in the watched namespaces (the root namespace's too when all are watched).
+  const authorizationPolicies = new Informer<KubeObject>(Resources.authorizationPolicy, scopes, deps, undefined, slim);
   const caches: Caches = {
     proxyServices: proxyServices.store,
     services: services.store,
+    endpointSlices: endpointSlices.store,
+    authorizationPolicies: authorizationPolicies.store,
     owned: new Map(owned.map((i) => [kindKey(i.resource), i.store])),
   };
-  const informers = [proxyServices, services, ...owned];
+  const informers = [proxyServices, services, endpointSlices, authorizationPolicies, ...owned];
 
   const queue = new WorkQueue(
     new MaxOfRateLimiter(new ItemExponentialRateLimiter(5, 300_000), new BucketRateLimiter(clock, 10, 100)),
@@ -129,7 +139,7 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
   }
 
   const reverts = new RevertTracker();
-  const ctx = { caches, client, events, reverts, clock, log };
+  const ctx = { caches, client, events, reverts, clock, log, predict: opts.predict };
   for (const p of caches.proxyServices.list()) queue.add(`${p.metadata.namespace}/${p.metadata.name}`);
   const resync = setInterval(() => {
     for (const p of caches.proxyServices.list()) queue.add(`${p.metadata.namespace}/${p.metadata.name}`);

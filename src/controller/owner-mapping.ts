@@ -1,7 +1,9 @@
 import { defaultTarget } from "../api/defaults.js";
+import { DEFAULT_ROOT_NAMESPACE } from "../api/hidden-principals.js";
 import { readTakeoverRecord } from "../api/takeover.js";
 import type { ProxyService } from "../api/types.js";
 import { keyOf, type KubeObject, type ObjectKey } from "../kube/object.js";
+import { SERVICE_NAME_LABEL } from "./endpoint-slices.js";
 import type { StoreReader } from "./store.js";
 
 /**
@@ -10,7 +12,10 @@ import type { StoreReader } from "./store.js";
  * - a ProxyService: itself, and the others naming the same Service (the claim may pass to them);
  * - an owned object: its controller, through the ownerReference;
  * - a Service: every ProxyService naming it as serviceName or target, and the one its takeover record
- *   names: the user's Services carry no ownerReference, and a missing Service appearing must end a wait.
+ *   names: the user's Services carry no ownerReference, and a missing Service appearing must end a wait;
+ * - an EndpointSlice: every ProxyService whose target it belongs to (its ready pods feed GlobalView);
+ * - an AuthorizationPolicy: every ProxyService of its namespace, or of all of them for the mesh's root
+ *   namespace (its selector may pick any target's pods; CallerIdentity judges it).
  */
 export function ownersOf(obj: KubeObject, proxyServices: StoreReader<ProxyService & KubeObject>): ObjectKey[] {
   const namespace = obj.metadata.namespace ?? "";
@@ -20,6 +25,15 @@ export function ownersOf(obj: KubeObject, proxyServices: StoreReader<ProxyServic
     const serviceName = (obj as unknown as ProxyService).spec?.serviceName;
     for (const p of proxyServices.list(namespace)) if (p.spec.serviceName === serviceName) keys.add(keyOf(p));
     return [...keys];
+  }
+  if (obj.kind === "EndpointSlice") {
+    const service = obj.metadata.labels?.[SERVICE_NAME_LABEL];
+    for (const p of proxyServices.list(namespace)) if ((p.spec.target ?? defaultTarget(p.spec.serviceName)) === service) keys.add(keyOf(p));
+    return [...keys];
+  }
+  if (obj.kind === "AuthorizationPolicy") {
+    const scope = namespace === DEFAULT_ROOT_NAMESPACE ? proxyServices.list() : proxyServices.list(namespace);
+    return scope.map((p) => keyOf(p));
   }
   for (const ref of obj.metadata.ownerReferences ?? []) {
     if (ref.kind === "ProxyService" && ref.controller) keys.add(`${namespace}/${ref.name}`);

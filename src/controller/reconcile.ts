@@ -3,6 +3,7 @@ import { withDefaults } from "../api/defaults.js";
 import type { EventInput } from "../kube/events.js";
 import type { ObjectKey } from "../kube/object.js";
 import type { ReconcileContext } from "./context.js";
+import { advise } from "./advisories.js";
 import { addFinalizer, hasFinalizer } from "./finalizer.js";
 import { cleanup } from "./cleanup.js";
 import { observe } from "./observe.js";
@@ -32,7 +33,8 @@ export async function reconcile(key: ObjectKey, ctx: ReconcileContext): Promise<
   finalizer.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
 
   const observed = observe(proxyService, ctx.caches, { tracker: ctx.reverts, now: ctx.clock.now() });
-  const plan = planFor(withDefaults(proxyService), observed);
+  const defaulted = withDefaults(proxyService);
+  const plan = planFor(defaulted, observed);
   // Events are best effort and off the critical path: published together once the writes are done.
   const events: EventInput[] = [];
   for (const wave of [0, 1] as const) {
@@ -61,7 +63,8 @@ export async function reconcile(key: ObjectKey, ctx: ReconcileContext): Promise<
   }
   // Sent before the status (so `kubectl describe` lists the actions before the condition they led to), awaited after.
   const published = Promise.all(summarize(events).map((e) => ctx.events.publish(proxyService, e)));
-  await stage("report status", () => reportStatus(proxyService, plan, ctx));
+  const advisories = advise(defaulted, observed, ctx.predict);
+  await stage("report status", () => reportStatus(proxyService, plan, advisories, ctx));
   await published;
   return plan.next;
 }

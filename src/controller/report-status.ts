@@ -1,23 +1,30 @@
-import { ConditionTypes, Reasons, findCondition, setCondition } from "../api/conditions.js";
-import type { ProxyService, ProxyServiceStatus } from "../api/types.js";
+import { ConditionTypes, findCondition, setCondition, type ConditionInput } from "../api/conditions.js";
+import type { Condition, ProxyService, ProxyServiceStatus } from "../api/types.js";
 import { isDeepEqual } from "../kube/compare.js";
 import type { KubeObject } from "../kube/object.js";
+import { ADVISORY_TYPES, isProblem } from "./advisories.js";
 import type { ReconcileContext } from "./context.js";
 import type { Plan } from "./plan.js";
 
 /**
- * Writes the status the plan describes to the status subresource, only when it differs from what the
- * cache shows (a quiet reconcile writes nothing). When the Ready condition changes, publishes an event
- * with the same reason and message, Warning when it is False, so `kubectl describe ps` tells the story.
+ * Writes the status the plan describes, with the advisory conditions beside Ready, to the status
+ * subresource, only when it differs from what the cache shows (a quiet reconcile writes nothing). Events
+ * tell the story in `kubectl describe ps`: every change of Ready, Warning when it is a problem; an
+ * advisory when it becomes a problem (Warning) or stops being one (Normal).
  */
-export async function reportStatus(proxyService: ProxyService & KubeObject, plan: Plan, ctx: ReconcileContext): Promise<void> {
+export async function reportStatus(
+  proxyService: ProxyService & KubeObject,
+  plan: Plan,
+  advisories: readonly ConditionInput[],
+  ctx: ReconcileContext,
+): Promise<void> {
   const generation = proxyService.metadata.generation ?? 0;
   const old: ProxyServiceStatus = proxyService.status ?? {};
-  const conditions = setCondition(
-    old.conditions,
-    { type: ConditionTypes.Ready, ...plan.ready, observedGeneration: generation },
-    new Date(ctx.clock.now()),
-  );
+  const now = new Date(ctx.clock.now());
+  const ready: ConditionInput = { type: ConditionTypes.Ready, ...plan.ready, observedGeneration: generation };
+  // An advisory that advise no longer returns has no cause left: it goes.
+  const kept = (old.conditions ?? []).filter((c) => !ADVISORY_TYPES.includes(c.type) || advisories.some((a) => a.type === c.type));
+  const conditions = [ready, ...advisories].reduce<Condition[]>((all, c) => setCondition(all, c, now), kept);
   const next: ProxyServiceStatus = { observedGeneration: generation, conditions, ...plan.status };
   if (isDeepEqual(old, next)) return;
   await ctx.client.applyStatus({
@@ -27,15 +34,15 @@ export async function reportStatus(proxyService: ProxyService & KubeObject, plan
     status: next,
   });
   const before = findCondition(old.conditions, ConditionTypes.Ready);
-  if (before?.reason !== plan.ready.reason || before.status !== plan.ready.status) {
-    ctx.log.info({ ready: plan.ready.status, reason: plan.ready.reason }, "ready condition changed");
-    // Waiting for the first proxy is the normal path to Ready, not a problem: report it as Normal.
-    const isProblem = plan.ready.status === "False" && plan.ready.reason !== Reasons.ProxyNotAvailable;
-    await ctx.events.publish(proxyService, {
-      type: isProblem ? "Warning" : "Normal",
-      reason: plan.ready.reason,
-      note: plan.ready.message,
-      action: "Reconcile",
-    });
+  if (before?.reason !== ready.reason || before.status !== ready.status) {
+    ctx.log.info({ ready: ready.status, reason: ready.reason }, "ready condition changed");
+    await ctx.events.publish(proxyService, { type: isProblem(ready) ? "Warning" : "Normal", reason: ready.reason, note: ready.message, action: "Reconcile" });
+  }
+  for (const advisory of advisories) {
+    const was = findCondition(old.conditions, advisory.type);
+    const wasProblem = was !== undefined && isProblem(was);
+    if (wasProblem === isProblem(advisory)) continue;
+    ctx.log.info({ condition: advisory.type, status: advisory.status, reason: advisory.reason }, "advisory condition changed");
+    await ctx.events.publish(proxyService, { type: wasProblem ? "Normal" : "Warning", reason: advisory.reason, note: advisory.message, action: "Reconcile" });
   }
 }

@@ -50,7 +50,12 @@ export class FakeCluster implements Client {
       owned.set(kindKey(r), s);
       stores.set(kindKey(r), s);
     }
-    this.caches = { proxyServices: proxyServices as never, services: services as never, owned, stores };
+    // No EndpointSlice controller runs here: the target has no ready endpoints, and GlobalView stays Unknown.
+    const endpointSlices = new Store<KubeObject>();
+    stores.set("discovery.k8s.io/v1/EndpointSlice", endpointSlices);
+    const authorizationPolicies = new Store<KubeObject>();
+    stores.set("security.istio.io/v1/AuthorizationPolicy", authorizationPolicies);
+    this.caches = { proxyServices: proxyServices as never, services: services as never, endpointSlices: endpointSlices as never, authorizationPolicies, owned, stores };
   }
 
   readonly eventPublisher: EventPublisher = {

@@ -1,4 +1,5 @@
 import type { V1Service } from "@kubernetes/client-node";
+import type { MeanLatencyPredictor } from "../../src/api/balancing.js";
 import type { ProxyService } from "../../src/api/types.js";
 import type { KubeObject } from "../../src/kube/object.js";
 import type { Observed } from "../../src/controller/observe.js";
@@ -6,6 +7,9 @@ import { noReverts } from "../../src/controller/reverts.js";
 import { readTakeoverRecord } from "../../src/api/takeover.js";
 
 export const NS = "shop";
+
+/** A predictor for tests that do not judge GlobalView: every layout equally fast, so no warning ever fires. */
+export const flatPredictor: MeanLatencyPredictor = () => 1;
 
 /** The published example: ps-s0 in front of sn0 on port 80. */
 export function proxyService(overrides: Partial<ProxyService["spec"]> = {}, name = "ps-s0"): ProxyService & KubeObject {
@@ -29,5 +33,5 @@ export function service(name: string, selector: Record<string, string>, extra: P
 /** What observe would return; the takeover record is decoded from the given Service, as observe does. */
 export function observed(partial: Partial<Observed> = {}): Observed {
   const record = readTakeoverRecord(partial.service);
-  return { owned: new Map(), selectorManagers: [], reverts: noReverts(0), ...(record ? { record } : {}), ...partial };
+  return { owned: new Map(), selectorManagers: [], reverts: noReverts(0), targetReadyEndpoints: 0, authorizationPolicies: [], ...(record ? { record } : {}), ...partial };
 }

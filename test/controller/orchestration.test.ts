@@ -9,7 +9,7 @@ import { RevertTracker } from "../../src/controller/reverts.js";
 import type { ProxyService } from "../../src/api/types.js";
 import type { KubeObject } from "../../src/kube/object.js";
 import { FakeCluster } from "./fake-cluster.js";
-import { NS, proxyService, service } from "./fixtures.js";
+import { NS, flatPredictor, proxyService, service } from "./fixtures.js";
 
 // Orchestration with a fake client, beside the integration tests: the finalizer helpers, the cleanup half and
 // the status report.
@@ -17,7 +17,7 @@ import { NS, proxyService, service } from "./fixtures.js";
 function world(): { cluster: FakeCluster; ctx: Parameters<typeof reconcile>[1] } {
   const clock = new FakeClock(0);
   const cluster = new FakeCluster(() => clock.now());
-  const ctx = { caches: cluster.caches, client: cluster, events: cluster.eventPublisher, reverts: new RevertTracker(), clock, log: pino({ level: "silent" }) };
+  const ctx = { caches: cluster.caches, client: cluster, events: cluster.eventPublisher, reverts: new RevertTracker(), clock, log: pino({ level: "silent" }), predict: flatPredictor };
   return { cluster, ctx };
 }
 
@@ -79,15 +79,40 @@ describe("reportStatus", () => {
       status: { target: "sn0-ep" },
       next: { kind: "done" as const },
     });
-    await reportStatus(psOf(cluster)!, plan("ProxyNotAvailable"), ctx);
+    await reportStatus(psOf(cluster)!, plan("ProxyNotAvailable"), [], ctx);
     expect(cluster.writes).toBe(1);
     expect(cluster.events.at(-1)).toMatchObject({ type: "Normal", reason: "ProxyNotAvailable" });
-    await reportStatus(psOf(cluster)!, plan("ProxyNotAvailable"), ctx);
+    await reportStatus(psOf(cluster)!, plan("ProxyNotAvailable"), [], ctx);
     expect(cluster.writes).toBe(1); // nothing changed: no write, no event
     expect(cluster.events).toHaveLength(1);
-    await reportStatus(psOf(cluster)!, plan("SpecInvalid"), ctx);
+    await reportStatus(psOf(cluster)!, plan("SpecInvalid"), [], ctx);
     expect(cluster.writes).toBe(2);
     expect(cluster.events.at(-1)).toMatchObject({ type: "Warning", reason: "SpecInvalid", note: "because SpecInvalid" });
     expect(psOf(cluster)?.status?.conditions?.[0]).toMatchObject({ type: "Ready", status: "False", reason: "SpecInvalid", observedGeneration: 1 });
+  });
+
+  it("sets the advisories beside Ready, warns once when one becomes a problem, tells its recovery, and drops one advise no longer gives", async () => {
+    const { cluster, ctx } = world();
+    cluster.applyAs("kubectl", { ...proxyService(), metadata: { name: "ps-s0", namespace: NS } }, false);
+    const plan = { applies: [], deletes: [], ready: { status: "True" as const, reason: "Ready" as const, message: "ok" }, status: { target: "sn0-ep" }, next: { kind: "done" as const } };
+    const globalView = (status: "True" | "False", reason: "GainKept" | "TooManyProxies", message: string) => ({ type: "GlobalView" as const, status, reason, message, observedGeneration: 1 });
+    const conditions = () => (psOf(cluster)?.status?.conditions ?? []).map((c) => `${c.type}=${c.status}/${c.reason}`);
+
+    await reportStatus(psOf(cluster)!, plan, [globalView("True", "GainKept", "1 proxy")], ctx);
+    expect(conditions()).toEqual(["Ready=True/Ready", "GlobalView=True/GainKept"]);
+    expect(cluster.events.map((e) => `${e.type}/${e.reason}`)).toEqual(["Normal/Ready"]); // a healthy advisory is no news
+
+    await reportStatus(psOf(cluster)!, plan, [globalView("False", "TooManyProxies", "8 proxies")], ctx);
+    await reportStatus(psOf(cluster)!, plan, [globalView("False", "TooManyProxies", "9 proxies")], ctx);
+    expect(conditions()).toEqual(["Ready=True/Ready", "GlobalView=False/TooManyProxies"]);
+    expect(cluster.events.slice(1)).toEqual([expect.objectContaining({ type: "Warning", reason: "TooManyProxies", note: "8 proxies" })]); // once, not per message
+
+    await reportStatus(psOf(cluster)!, plan, [globalView("True", "GainKept", "2 proxies")], ctx);
+    expect(cluster.events.at(-1)).toMatchObject({ type: "Normal", reason: "GainKept", note: "2 proxies" });
+
+    const writes = cluster.writes;
+    await reportStatus(psOf(cluster)!, plan, [], ctx);
+    expect(conditions()).toEqual(["Ready=True/Ready"]);
+    expect(cluster.writes).toBe(writes + 1);
   });
 });

@@ -33,6 +33,20 @@ describe("ownersOf", () => {
     expect(ownersOf(service("unrelated", {}), proxyServices)).toEqual([]);
   });
 
+  it("maps an EndpointSlice to every ProxyService whose target it belongs to (by the service-name label)", () => {
+    const slice = (service: string): KubeObject => ({ apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice", metadata: { name: `${service}-x1`, namespace: NS, labels: { "kubernetes.io/service-name": service } } });
+    expect(ownersOf(slice("sn0-ep"), proxyServices).sort()).toEqual([`${NS}/ps-a`, `${NS}/ps-b`]);
+    expect(ownersOf(slice("sn0"), proxyServices)).toEqual([]); // the taken-over Service's endpoints are the proxies: no news
+    expect(ownersOf(slice("sn1-ep"), proxyServices)).toEqual([`${NS}/ps-other`]);
+  });
+
+  it("maps an AuthorizationPolicy to every ProxyService of its namespace, and of every namespace from the root namespace", () => {
+    const policy = (namespace: string): KubeObject => ({ apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name: "p", namespace } });
+    expect(ownersOf(policy(NS), proxyServices).sort()).toEqual([`${NS}/ps-a`, `${NS}/ps-b`, `${NS}/ps-other`]);
+    expect(ownersOf(policy("elsewhere"), proxyServices)).toEqual([]);
+    expect(ownersOf(policy("istio-system"), proxyServices)).toHaveLength(3);
+  });
+
   it("maps a taken-over Service to the ProxyService its record names, even one that no longer names it", () => {
     const record = JSON.stringify({ version: 1, proxyService: "ps-gone", selector: { app: "x" }, ports: [{ port: 80 }] });
     expect(ownersOf(service("x", {}, { annotations: { [Annotations.takeover]: record } }), proxyServices)).toEqual([`${NS}/ps-gone`]);

@@ -13,6 +13,7 @@ import { desired as render } from "../../src/render/desired.js";
 import { proxySelector } from "../../src/render/metadata.js";
 import type { KubeObject } from "../../src/kube/object.js";
 import { FakeCluster, OperatorKilled } from "./fake-cluster.js";
+import { flatPredictor } from "./fixtures.js";
 import {
   APP_SELECTOR,
   APP_SELECTOR_NARROW,
@@ -144,6 +145,7 @@ class InMemoryWorld {
       caches: this.cluster.caches,
       client: this.cluster,
       events: this.cluster.eventPublisher,
+      predict: flatPredictor,
       reverts: this.tracker,
       clock: this.clock,
       log: silent,

@@ -38,6 +38,14 @@ when the apply creates the object.
 - apiGroups: ["networking.istio.io"]
   resources: ["gateways", "virtualservices", "destinationrules", "envoyfilters"]
   verbs: ["list", "watch", "create", "patch", "delete"]
+# Read only, for the advisory conditions: EndpointSlices (cached as summaries: the target's ready pods,
+# GlobalView) and the users' AuthorizationPolicies (CallerIdentity).
+- apiGroups: ["discovery.k8s.io"]
+  resources: ["endpointslices"]
+  verbs: ["list", "watch"]
+- apiGroups: ["security.istio.io"]
+  resources: ["authorizationpolicies"]
+  verbs: ["list", "watch"]
 - apiGroups: ["events.k8s.io"]
   resources: ["events"]
   verbs: ["create"]

@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import type { KubeObject } from "../../../src/kube/object.js";
+import { kubectl } from "../api/support.js";
+import { waitFor } from "../../support/wait-for.js";
+import { useOperator } from "./harness.js";
+import { admin, apply, deploySampleApp, getPs, mergePatch, readyAddresses, type ProxyServiceObject } from "./support.js";
+
+// Issue 12, part 3: the warning when autoscaling spread the load over so many proxies that the simulator
+// predicts most of the gain is lost. On the real API server, with the real HPA and EndpointSlice controllers
+// deciding how many proxies serve and how many target pods are ready, and the operator under its own RBAC.
+
+interface Event extends KubeObject {
+  type: string;
+  reason: string;
+  note: string;
+}
+
+const psEvents = async (ns: string): Promise<Event[]> =>
+  (
+    await admin.request<{ items: Event[] }>("GET", `/apis/events.k8s.io/v1/namespaces/${ns}/events`, {
+      query: { fieldSelector: "regarding.kind=ProxyService,regarding.name=ps-s0" },
+    })
+  ).items;
+
+const globalView = (ps: ProxyServiceObject | undefined) => ps?.status?.conditions?.find((c) => c.type === "GlobalView");
+
+async function waitGlobalView(ns: string, status: string, reason: string, messagePart: string): Promise<NonNullable<ReturnType<typeof globalView>>> {
+  let seen: ReturnType<typeof globalView>;
+  await waitFor(
+    async () => {
+      seen = globalView(await getPs(ns, "ps-s0"));
+      return seen?.status === status && seen.reason === reason && seen.message.includes(messagePart);
+    },
+    { timeout: 90_000, description: `GlobalView ${status}/${reason} with "${messagePart}"; last seen ${JSON.stringify(seen)}` },
+  );
+  return seen!;
+}
+
+describe("GlobalView: how many proxies serve against how many target pods", () => {
+  const h = useOperator("op-global-view");
+
+  it("warns (False, TooManyProxies, a Warning event) with 8 proxies before 4 target pods, and clears with 1 proxy", { timeout: 240_000 }, async () => {
+    const { ns } = h;
+    await deploySampleApp(ns);
+    await mergePatch("apps/v1", "Deployment", ns, "s0", { spec: { replicas: 4 } });
+    await waitFor(async () => (await readyAddresses(ns, "sn0")).length === 4, { timeout: 60_000, description: "4 app pods ready" });
+    const spec = { serviceName: "sn0", port: 80, autoscaling: { minReplicas: 8, maxReplicas: 8 } };
+    await apply({ apiVersion: "msvcbench.io/v1alpha1", kind: "ProxyService", metadata: { name: "ps-s0" }, spec }, ns);
+
+    // The HPA scales the proxies to its minimum, and the operator learns the target's pods from its EndpointSlices.
+    const warned = await waitGlobalView(ns, "False", "TooManyProxies", "8 proxies serve 4 target pods");
+    expect(warned.message).toMatch(/keep \d+ % of one proxy's gain/);
+    expect(warned.message).toContain("spec.resources.requests.cpu");
+    const warning = (await psEvents(ns)).filter((e) => e.reason === "TooManyProxies");
+    expect(warning).toEqual([expect.objectContaining({ type: "Warning" })]);
+    const wide = kubectl(["get", "ps", "ps-s0", "-n", ns, "-o", "wide"]);
+    const [header, row] = wide.stdout.trim().split("\n");
+    const column = header!.split(/\s+/).indexOf("GLOBAL-VIEW");
+    expect(row!.split(/\s+/)[column]).toBe("False");
+
+    // The autoscaling change reaches the proxies through the HPA; the judgement follows the serving proxies.
+    await mergePatch("msvcbench.io/v1alpha1", "ProxyService", ns, "ps-s0", { spec: { autoscaling: { minReplicas: 1, maxReplicas: 1 } } });
+    await waitGlobalView(ns, "True", "GainKept", "1 proxy serves 4 target pods");
+    await waitFor(async () => (await psEvents(ns)).some((e) => e.reason === "GainKept" && e.type === "Normal"), {
+      timeout: 10_000,
+      description: "a Normal GainKept event tells the recovery",
+    });
+    // The app scaling is seen too (its EndpointSlices trigger a reconcile): the message follows the ready pods.
+    await mergePatch("apps/v1", "Deployment", ns, "s0", { spec: { replicas: 6 } });
+    await waitGlobalView(ns, "True", "GainKept", "1 proxy serves 6 target pods");
+  });
+
+  it("leaves the status when the policy becomes ROUND_ROBIN, whose balancing does not use in-flight counts", { timeout: 120_000 }, async () => {
+    const { ns } = h; // ps-s0 of the test above, switched
+    await apply({ apiVersion: "msvcbench.io/v1alpha1", kind: "ProxyService", metadata: { name: "ps-s0" }, spec: { serviceName: "sn0", port: 80, loadBalancer: "ROUND_ROBIN", autoscaling: { minReplicas: 1, maxReplicas: 1 } } }, ns);
+    await waitFor(async () => {
+      const ps = await getPs(ns, "ps-s0");
+      return ps?.status?.observedGeneration === ps?.metadata.generation && ps?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
+    }, { timeout: 60_000, description: "ps-s0 Ready as ROUND_ROBIN" });
+    expect(globalView(await getPs(ns, "ps-s0"))).toBeUndefined();
+  });
+});
