@@ -4,8 +4,8 @@ import { canonicalQuantity } from "../api/quantity.js";
 import type { DefaultedProxyService, Quantity } from "../api/types.js";
 import { ownedLabels, ownedMetadata, proxySelector } from "./metadata.js";
 
-// Envoy in Istio's proxy image runs as this user.
-const ISTIO_PROXY_UID = 1337;
+// pilot-agent's status port: /healthz/ready answers once Envoy has its first configuration from istiod.
+const ISTIO_STATUS_PORT = 15021;
 
 /**
  * The proxy Deployment: pods that run only an Istio proxy as a gateway. Istio's injector fills
@@ -20,6 +20,14 @@ const ISTIO_PROXY_UID = 1337;
  *   taken-over Service never see a gap.
  * - Envoy's worker threads (`proxy.istio.io/config` concurrency) match the CPU request, so one
  *   proxy uses the CPU it is sized for before the autoscaler adds another (src/api/sizing.ts).
+ * - No user or group id anywhere: Istio's injector sets the proxy's (1337, or the namespace's
+ *   range on OpenShift), as it does for Istio's gateway chart and istiod's Gateway API deployments;
+ *   a fixed 1337 here would override it and be refused where the namespace allows other ids.
+ * - The startup probe is the one istiod gives the gateways it deploys for a Gateway API Gateway
+ *   (kube-gateway template): polled every second, and the kubelet runs the readiness probe as soon
+ *   as it passes, so a new proxy is Ready about a second after Envoy is, not at the next 15 s
+ *   readiness period. The takeover, scale-outs and rollouts (maxUnavailable 0) all wait for it.
+ *   docs/operator.md, "Our Deployment vs Istio's Gateway API deployment", has the comparison.
  */
 export function renderDeployment(proxyService: DefaultedProxyService): V1Deployment {
   const selector = proxySelector(proxyService);
@@ -46,12 +54,9 @@ export function renderDeployment(proxyService: DefaultedProxyService): V1Deploym
         },
         spec: {
           serviceAccountName: proxyService.metadata.name,
-          // No pod-level runAsUser: UID 1337 is reserved for the proxy container, and `istioctl analyze`
-          // warns (IST0144) on a pod or Deployment that sets it pod-wide; istio-proxy sets it itself,
-          // as in Istio's gateway chart.
+          // No runAsUser or fsGroup (see above; `istioctl analyze` also warns, IST0144, on a pod-wide UID 1337).
           securityContext: {
             runAsNonRoot: true,
-            fsGroup: ISTIO_PROXY_UID,
             seccompProfile: { type: "RuntimeDefault" },
             sysctls: [{ name: "net.ipv4.ip_unprivileged_port_start", value: "0" }],
           },
@@ -73,9 +78,15 @@ export function renderDeployment(proxyService: DefaultedProxyService): V1Deploym
                 privileged: false,
                 readOnlyRootFilesystem: true,
                 runAsNonRoot: true,
-                runAsUser: ISTIO_PROXY_UID,
-                runAsGroup: ISTIO_PROXY_UID,
                 capabilities: { drop: ["ALL"] },
+              },
+              startupProbe: {
+                httpGet: { path: "/healthz/ready", port: ISTIO_STATUS_PORT, scheme: "HTTP" },
+                initialDelaySeconds: 1,
+                periodSeconds: 1,
+                timeoutSeconds: 1,
+                successThreshold: 1,
+                failureThreshold: 30,
               },
               resources: {
                 requests: { cpu: quantity(resources.requests.cpu), memory: quantity(resources.requests.memory) },
