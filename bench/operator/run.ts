@@ -3,7 +3,10 @@
 //    cluster takes to make a plain Deployment of the same size (one pod) Available;
 // 2. N ProxyServices (default 1,000), each with its own application Service, created at once: time until all
 //    are Ready, the operator's peak RSS and CPU time, then its writes per minute while nothing changes.
-// Usage: npx tsx bench/operator/run.ts [count] [--idle-seconds 60] [--concurrency 16] [--nodes 6] [--controller-qps 0] [--semi-space-mib 0]
+// 3. the takeover as the callers' proxies see it: applying a ProxyService until the real istiod's EDS for a
+//    sidecar caller lists only the proxies, next to a plain selector change (bench/operator/xds-takeover.ts).
+// Usage: npx tsx bench/operator/run.ts [count] [--idle-seconds 60] [--concurrency 16] [--nodes 6] [--controller-qps 0] [--semi-space-mib 0] [--xds-samples 5]
+// A count of 0 runs 1 and 3 only and writes bench/results/operator-single.json.
 // --controller-qps raises the controller manager's client rate limit (0: upstream's 20/s), so that the floor and the
 // ProxyServices are not both held at that limit and the ratio shows what the operator itself costs.
 //   -> prints a summary and writes bench/results/operator.json
@@ -17,6 +20,8 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { KubeObject } from "../../src/kube/object.js";
 import { createTestNamespace } from "../../test/integration/support/cluster.js";
+import { useIstioCluster } from "../../test/integration/istio/support.js";
+import { measureXdsTakeover } from "./xds-takeover.js";
 import { PrivateCluster } from "../../test/integration/cluster/local-cluster.js";
 import { waitFor } from "../../test/support/wait-for.js";
 import {
@@ -47,6 +52,7 @@ const controllerQPS = flag("--controller-qps", 0);
 // V8's semi-space size (MiB) for the operator, 0 for Node's default. 1 MiB cuts the idle RSS by ~25 MiB, but
 // under the 1,000-ProxyService load it doubled the CPU and raised the peak (objects promoted early): off.
 const semiSpaceMiB = flag("--semi-space-mib", 0);
+const xdsSamples = flag("--xds-samples", 5);
 const samples = 20;
 
 const quantile = (xs: number[], q: number): number => {
@@ -160,6 +166,7 @@ async function main(): Promise<void> {
   const up = await cluster.run("up", "--nodes", String(nodes), "--controller-qps", String(controllerQPS));
   if (up.code !== 0) throw new Error(`private cluster: up failed:\n${up.stderr}`);
   useCluster(cluster.kubeConfig());
+  useIstioCluster(cluster.stateDir, path.join(repoRoot, ".local-cluster/bin"));
   try {
     await benchmark();
   } finally {
@@ -202,7 +209,12 @@ async function benchmark(): Promise<void> {
     };
     console.log(JSON.stringify(result.createToReady));
     await deleteAll(single.name);
+    console.log(`xDS: ${xdsSamples} takeovers as a sidecar caller's EDS from istiod sees them, and ${xdsSamples} plain selector changes ...`);
+    result.xdsTakeover = await measureXdsTakeover(single.name, xdsSamples);
+    console.log(JSON.stringify(result.xdsTakeover));
+    await deleteAll(single.name);
     await operator.stop("SIGTERM");
+    if (count === 0) return writeResult(result);
 
     // The floor at scale: `count` plain Deployments of the proxies' shape and their Services, created at once on
     // the same cluster with the same 8 creators, until all are Available. What the control plane's controllers
@@ -326,7 +338,12 @@ async function benchmark(): Promise<void> {
     await bulk.cleanup();
     await kc1.cleanup();
   }
-  const out = path.join(repoRoot, controllerQPS > 0 ? `bench/results/operator-qps${controllerQPS}.json` : "bench/results/operator.json");
+  writeResult(result);
+}
+
+function writeResult(result: Record<string, unknown>): void {
+  const name = count === 0 ? "operator-single" : controllerQPS > 0 ? `operator-qps${controllerQPS}` : "operator";
+  const out = path.join(repoRoot, `bench/results/${name}.json`);
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
   console.log(`wrote ${path.relative(repoRoot, out)}`);

@@ -79,6 +79,7 @@ const PLURALS: Record<string, string> = {
   DestinationRule: "destinationrules",
   EnvoyFilter: "envoyfilters",
   PeerAuthentication: "peerauthentications",
+  AuthorizationPolicy: "authorizationpolicies",
   ResourceQuota: "resourcequotas",
   Namespace: "namespaces",
 };

@@ -3,11 +3,15 @@ import type { KubeObject } from "../../../src/kube/object.js";
 import { kubectl } from "../api/support.js";
 import { waitFor } from "../../support/wait-for.js";
 import { useOperator } from "./harness.js";
-import { admin, apply, deploySampleApp, getPs, mergePatch, readyAddresses, type ProxyServiceObject } from "./support.js";
+import { admin, apply, deploySampleApp, getPs, mergePatch, readyAddresses, remove, type ProxyServiceObject } from "./support.js";
 
-// Issue 12, part 3: the warning when autoscaling spread the load over so many proxies that the simulator
-// predicts most of the gain is lost. On the real API server, with the real HPA and EndpointSlice controllers
-// deciding how many proxies serve and how many target pods are ready, and the operator under its own RBAC.
+// The advisory conditions beside Ready (src/controller/advisories.ts), on the real API server with the
+// operator under its own RBAC:
+// - GlobalView (issue 12, part 3): the warning when autoscaling spread the load over so many proxies that
+//   the simulator predicts most of the gain is lost, with the real HPA and EndpointSlice controllers deciding
+//   how many proxies serve and how many target pods are ready;
+// - CallerIdentity (issue 9, 4.6): the warning when an AuthorizationPolicy on the target's pods matches
+//   callers' identities, which the proxies hide.
 
 interface Event extends KubeObject {
   type: string;
@@ -22,19 +26,21 @@ const psEvents = async (ns: string): Promise<Event[]> =>
     })
   ).items;
 
-const globalView = (ps: ProxyServiceObject | undefined) => ps?.status?.conditions?.find((c) => c.type === "GlobalView");
+const conditionOf = (ps: ProxyServiceObject | undefined, type: string) => ps?.status?.conditions?.find((c) => c.type === type);
+const globalView = (ps: ProxyServiceObject | undefined) => conditionOf(ps, "GlobalView");
 
-async function waitGlobalView(ns: string, status: string, reason: string, messagePart: string): Promise<NonNullable<ReturnType<typeof globalView>>> {
-  let seen: ReturnType<typeof globalView>;
+async function waitCondition(ns: string, type: string, status: string, reason: string, messagePart: string): Promise<NonNullable<ReturnType<typeof conditionOf>>> {
+  let seen: ReturnType<typeof conditionOf>;
   await waitFor(
     async () => {
-      seen = globalView(await getPs(ns, "ps-s0"));
+      seen = conditionOf(await getPs(ns, "ps-s0"), type);
       return seen?.status === status && seen.reason === reason && seen.message.includes(messagePart);
     },
-    { timeout: 90_000, description: `GlobalView ${status}/${reason} with "${messagePart}"; last seen ${JSON.stringify(seen)}` },
+    { timeout: 90_000, description: `${type} ${status}/${reason} with "${messagePart}"; last seen ${JSON.stringify(seen)}` },
   );
   return seen!;
 }
+const waitGlobalView = (ns: string, status: string, reason: string, messagePart: string) => waitCondition(ns, "GlobalView", status, reason, messagePart);
 
 describe("GlobalView: how many proxies serve against how many target pods", () => {
   const h = useOperator("op-global-view");
@@ -78,5 +84,34 @@ describe("GlobalView: how many proxies serve against how many target pods", () =
       return ps?.status?.observedGeneration === ps?.metadata.generation && ps?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
     }, { timeout: 60_000, description: "ps-s0 Ready as ROUND_ROBIN" });
     expect(globalView(await getPs(ns, "ps-s0"))).toBeUndefined();
+  });
+});
+
+describe("CallerIdentity: AuthorizationPolicies that match callers the proxies hide", () => {
+  const h = useOperator("op-caller-identity");
+
+  it("warns (False, PrincipalsHidden, a Warning event naming the policy) once a policy on the app's pods names a caller, and clears when it goes", { timeout: 180_000 }, async () => {
+    const { ns } = h;
+    await deploySampleApp(ns);
+    await apply({ apiVersion: "msvcbench.io/v1alpha1", kind: "ProxyService", metadata: { name: "ps-s0" }, spec: { serviceName: "sn0", port: 80 } }, ns);
+    await waitCondition(ns, "CallerIdentity", "True", "NoHiddenPrincipals", "no AuthorizationPolicy");
+
+    const policy = {
+      apiVersion: "security.istio.io/v1",
+      kind: "AuthorizationPolicy",
+      metadata: { name: "allow-frontend" },
+      spec: { selector: { matchLabels: { app: "s0" } }, action: "ALLOW", rules: [{ from: [{ source: { principals: [`cluster.local/ns/${ns}/sa/frontend`] } }] }] },
+    };
+    await apply(policy, ns);
+    // The policy's watch triggers the reconcile: no spec change is needed.
+    const hidden = await waitCondition(ns, "CallerIdentity", "False", "PrincipalsHidden", `AuthorizationPolicy "${ns}/allow-frontend"`);
+    expect(hidden.message).toContain(`cluster.local/ns/${ns}/sa/frontend`);
+    expect(hidden.message).toContain("ISTIO_MUTUAL");
+    const warnings = (await psEvents(ns)).filter((e) => e.reason === "PrincipalsHidden");
+    expect(warnings).toEqual([expect.objectContaining({ type: "Warning" })]);
+    expect(conditionOf(await getPs(ns, "ps-s0"), "Ready")?.status).toBe("True"); // a warning, not a failure
+
+    await remove("security.istio.io/v1", "AuthorizationPolicy", ns, "allow-frontend");
+    await waitCondition(ns, "CallerIdentity", "True", "NoHiddenPrincipals", "no AuthorizationPolicy");
   });
 });
