@@ -16,6 +16,12 @@ export const ConditionTypes = {
    * (src/api/hidden-principals.ts). A warning only; it never changes Ready.
    */
   CallerIdentity: "CallerIdentity",
+  /**
+   * Whether istiod gives the proxies our DestinationRule for the target, and callers of spec.serviceName
+   * the TLS that spec.callerTls needs: False when a user's DestinationRule takes our place or breaks the
+   * callers' hop (src/api/destination-rule-conflicts.ts). A warning only; it never changes Ready.
+   */
+  DestinationRules: "DestinationRules",
 } as const;
 export type ConditionType = (typeof ConditionTypes)[keyof typeof ConditionTypes];
 
@@ -43,6 +49,10 @@ export const Reasons = {
   NoHiddenPrincipals: "NoHiddenPrincipals",
   /** CallerIdentity False: a policy on the target's pods names callers' identities; it sees the proxies' instead. */
   PrincipalsHidden: "PrincipalsHidden",
+  /** DestinationRules True: istiod gives the proxies and the callers what this ProxyService configures. */
+  NoDestinationRuleConflict: "NoDestinationRuleConflict",
+  /** DestinationRules False: a user's DestinationRule shadows ours for the proxies, or gives callers a TLS the proxies do not take. */
+  DestinationRuleConflict: "DestinationRuleConflict",
 } as const;
 export type ConditionReason = (typeof Reasons)[keyof typeof Reasons];
 
