@@ -1,7 +1,9 @@
 import { ASSUMED_CALLERS, ASSUMED_LOAD, balancingCondition, type MeanLatencyPredictor } from "../api/balancing.js";
 import { ConditionTypes, Reasons, type ConditionInput, type ConditionType } from "../api/conditions.js";
+import { destinationRuleCondition } from "../api/destination-rule-conflicts.js";
 import { hiddenPrincipalsCondition } from "../api/hidden-principals.js";
 import type { DefaultedProxyService } from "../api/types.js";
+import { proxySelector } from "../render/metadata.js";
 import { ownedKey, type Observed } from "./observe.js";
 
 /**
@@ -9,7 +11,7 @@ import { ownedKey, type Observed } from "./observe.js";
  * works (Ready says that). reportStatus keeps exactly the ones `advise` returns and drops the others, so
  * a warning whose cause went away leaves the status. A Warning event goes out when one becomes a problem.
  */
-export const ADVISORY_TYPES: readonly string[] = [ConditionTypes.GlobalView, ConditionTypes.CallerIdentity] satisfies ConditionType[];
+export const ADVISORY_TYPES: readonly string[] = [ConditionTypes.GlobalView, ConditionTypes.CallerIdentity, ConditionTypes.DestinationRules] satisfies ConditionType[];
 
 /** Whether a condition reports something to fix, so that its change deserves a Warning event. */
 export function isProblem(condition: { readonly type: string; readonly status: string; readonly reason: string }): boolean {
@@ -28,6 +30,8 @@ export function isProblem(condition: { readonly type: string; readonly status: s
  *   spoils): the serving proxies (the Deployment's ready replicas) against the target's ready endpoints.
  * - CallerIdentity: the AuthorizationPolicies that select the target's pods (known by the target
  *   Service's selector) and match on callers' identities, which the proxies hide.
+ * - DestinationRules: the users' DestinationRules that istiod would give the proxies instead of ours, or
+ *   that break the callers' TLS to spec.serviceName; ours as applied (their creation times decide).
  */
 export function advise(proxyService: DefaultedProxyService, observed: Observed, predict: MeanLatencyPredictor): ConditionInput[] {
   const { spec, metadata } = proxyService;
@@ -46,5 +50,7 @@ export function advise(proxyService: DefaultedProxyService, observed: Observed, 
   }
   const selector = observed.target?.spec?.selector;
   out.push(hiddenPrincipalsCondition({ proxyService, targetPodLabels: selector ? [selector] : [], policies: observed.authorizationPolicies }, generation));
+  const ownRules = [...observed.owned.values()].filter((o) => o.kind === "DestinationRule");
+  out.push(destinationRuleCondition({ proxyService, ownRules, userRules: observed.otherDestinationRules, proxyLabels: proxySelector(proxyService) }, generation));
   return out;
 }

@@ -24,6 +24,8 @@ export interface Caches {
   readonly services: StoreReader<V1Service & KubeObject>;
   /** Every EndpointSlice in the watched namespaces, as a summary (whose, how many ready): the target's ready pods. */
   readonly endpointSlices: StoreReader<EndpointSliceSummary>;
+  /** Every DestinationRule of the watched namespaces, ours and the users' (the owned map reads the same store). */
+  readonly destinationRules: StoreReader<KubeObject>;
   /** The users' AuthorizationPolicies (none is ours): what the CallerIdentity condition judges. */
   readonly authorizationPolicies: StoreReader<KubeObject>;
   /** The other owned kinds, by `apiVersion/kind`. */

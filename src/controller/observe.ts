@@ -7,6 +7,7 @@ import { FIELD_MANAGER } from "../kube/client.js";
 import { timeOf, type KubeObject } from "../kube/object.js";
 import { claimedByAnother } from "../render/claim.js";
 import type { Caches } from "./caches.js";
+import { concernsProxyService } from "./destination-rules.js";
 import { readyEndpointsOf } from "./endpoint-slices.js";
 import { givenUpUntil, type RevertHistory, type RevertTracker } from "./reverts.js";
 
@@ -19,6 +20,8 @@ export interface Observed {
   readonly targetReadyEndpoints: number;
   /** The AuthorizationPolicies of the namespace and of the mesh's root namespace (those that can select the target's pods). */
   readonly authorizationPolicies: readonly AuthorizationPolicy[];
+  /** The DestinationRules not of this ProxyService whose host can name spec.serviceName or spec.target, in any watched namespace. */
+  readonly otherDestinationRules: readonly KubeObject[];
   /** Every object in the namespace controlled by this ProxyService, by `Kind/name`. */
   readonly owned: ReadonlyMap<string, KubeObject>;
   /** The ProxyService that holds the claim on spec.serviceName, when it is another one. */
@@ -55,6 +58,9 @@ export function observe(
     service,
     target: caches.services.get(`${namespace}/${target}`),
     targetReadyEndpoints: readyEndpointsOf(caches.endpointSlices, namespace, target),
+    otherDestinationRules: caches.destinationRules
+      .list()
+      .filter((r) => !(r.metadata.ownerReferences ?? []).some((o) => o.uid === proxyService.metadata.uid) && concernsProxyService(r, proxyService)),
     authorizationPolicies: [...caches.authorizationPolicies.list(namespace), ...(namespace === DEFAULT_ROOT_NAMESPACE ? [] : caches.authorizationPolicies.list(DEFAULT_ROOT_NAMESPACE))],
     owned,
     ...(claimedBy !== undefined ? { claimedBy } : {}),

@@ -76,7 +76,11 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
   // Services keep their managedFields: they name the field manager that reverted a takeover.
   const services = new Informer<V1Service & KubeObject>(Resources.service, scopes, deps, undefined, (s) => slim(s, true));
   // Owned kinds: only our objects are cached (label selector), so the cache stays small on big clusters.
-  const owned = OWNED_KINDS.map((r) => new Informer<KubeObject>(r, scopes, deps, `${Labels.managedBy}=${OPERATOR_NAME}`, slim));
+  // DestinationRules are the exception: the users' are cached too, for the DestinationRules condition.
+  const owned = OWNED_KINDS.map(
+    (r) => new Informer<KubeObject>(r, scopes, deps, r === Resources.destinationRule ? undefined : `${Labels.managedBy}=${OPERATOR_NAME}`, slim),
+  );
+  const destinationRules = owned.find((i) => i.resource === Resources.destinationRule)!;
   // EndpointSlices: every one in the watched namespaces (the target may be the user's Service), kept as a summary.
   const endpointSlices = new Informer<EndpointSliceSummary>(Resources.endpointSlice, scopes, deps, undefined, summarizeEndpointSlice);
   // The users' AuthorizationPolicies, in the watched namespaces (the root namespace's too when all are watched).
@@ -86,6 +90,7 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
     services: services.store,
     endpointSlices: endpointSlices.store,
     authorizationPolicies: authorizationPolicies.store,
+    destinationRules: destinationRules.store,
     owned: new Map(owned.map((i) => [kindKey(i.resource), i.store])),
   };
   const informers = [proxyServices, services, endpointSlices, authorizationPolicies, ...owned];

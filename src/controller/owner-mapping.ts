@@ -3,6 +3,7 @@ import { DEFAULT_ROOT_NAMESPACE } from "../api/hidden-principals.js";
 import { readTakeoverRecord } from "../api/takeover.js";
 import type { ProxyService } from "../api/types.js";
 import { keyOf, type KubeObject, type ObjectKey } from "../kube/object.js";
+import { concernsProxyService, isControlledByProxyService } from "./destination-rules.js";
 import { SERVICE_NAME_LABEL } from "./endpoint-slices.js";
 import type { StoreReader } from "./store.js";
 
@@ -14,6 +15,8 @@ import type { StoreReader } from "./store.js";
  * - a Service: every ProxyService naming it as serviceName or target, and the one its takeover record
  *   names: the user's Services carry no ownerReference, and a missing Service appearing must end a wait;
  * - an EndpointSlice: every ProxyService whose target it belongs to (its ready pods feed GlobalView);
+ * - a user's DestinationRule (one no ProxyService controls): every ProxyService whose serviceName or
+ *   target its host can name (DestinationRules judges it);
  * - an AuthorizationPolicy: every ProxyService of its namespace, or of all of them for the mesh's root
  *   namespace (its selector may pick any target's pods; CallerIdentity judges it).
  */
@@ -30,6 +33,9 @@ export function ownersOf(obj: KubeObject, proxyServices: StoreReader<ProxyServic
     const service = obj.metadata.labels?.[SERVICE_NAME_LABEL];
     for (const p of proxyServices.list(namespace)) if ((p.spec.target ?? defaultTarget(p.spec.serviceName)) === service) keys.add(keyOf(p));
     return [...keys];
+  }
+  if (obj.kind === "DestinationRule" && !isControlledByProxyService(obj)) {
+    return proxyServices.list().filter((p) => concernsProxyService(obj, p)).map((p) => keyOf(p));
   }
   if (obj.kind === "AuthorizationPolicy") {
     const scope = namespace === DEFAULT_ROOT_NAMESPACE ? proxyServices.list() : proxyServices.list(namespace);

@@ -69,3 +69,28 @@ describe("isProblem", () => {
     expect(isProblem({ type: "GlobalView", status: "Unknown", reason: "GainKept" })).toBe(false);
   });
 });
+
+describe("advise: DestinationRules", () => {
+  const conditionOf = (conditions: ReturnType<typeof advise>) => conditions.find((c) => c.type === "DestinationRules");
+  const ours: KubeObject = {
+    apiVersion: "networking.istio.io/v1",
+    kind: "DestinationRule",
+    metadata: { name: "ps-s0", namespace: NS, creationTimestamp: new Date("2026-01-01T00:00:00Z") },
+    spec: { host: `sn0-ep.${NS}.svc.cluster.local`, exportTo: ["."], workloadSelector: undefined, trafficPolicy: { loadBalancer: { simple: "LEAST_REQUEST" }, tls: { mode: "ISTIO_MUTUAL" } } },
+  };
+  const users = (created: string): KubeObject => ({
+    apiVersion: "networking.istio.io/v1",
+    kind: "DestinationRule",
+    metadata: { name: "mine", namespace: NS, creationTimestamp: new Date(created) },
+    spec: { host: "sn0-ep", trafficPolicy: { loadBalancer: { simple: "ROUND_ROBIN" } } },
+  });
+
+  it("is False naming a newer user rule for the target, which istiod gives the proxies instead of ours; True for an older one", () => {
+    const owned = new Map([["DestinationRule/ps-s0", ours]]);
+    const newer = conditionOf(advise(withDefaults(proxyService()), observed({ owned, otherDestinationRules: [users("2026-02-01T00:00:00Z")] }), flatPredictor));
+    expect(newer).toMatchObject({ status: "False", reason: "DestinationRuleConflict" });
+    expect(newer?.message).toContain(`"${NS}/mine"`);
+    const older = conditionOf(advise(withDefaults(proxyService()), observed({ owned, otherDestinationRules: [users("2025-12-01T00:00:00Z")] }), flatPredictor));
+    expect(older).toMatchObject({ status: "True", reason: "NoDestinationRuleConflict" });
+  });
+});

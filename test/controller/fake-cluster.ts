@@ -55,7 +55,7 @@ export class FakeCluster implements Client {
     stores.set("discovery.k8s.io/v1/EndpointSlice", endpointSlices);
     const authorizationPolicies = new Store<KubeObject>();
     stores.set("security.istio.io/v1/AuthorizationPolicy", authorizationPolicies);
-    this.caches = { proxyServices: proxyServices as never, services: services as never, endpointSlices: endpointSlices as never, authorizationPolicies, owned, stores };
+    this.caches = { proxyServices: proxyServices as never, services: services as never, endpointSlices: endpointSlices as never, authorizationPolicies, destinationRules: owned.get("networking.istio.io/v1/DestinationRule")!, owned, stores };
   }
 
   readonly eventPublisher: EventPublisher = {

@@ -33,5 +33,5 @@ export function service(name: string, selector: Record<string, string>, extra: P
 /** What observe would return; the takeover record is decoded from the given Service, as observe does. */
 export function observed(partial: Partial<Observed> = {}): Observed {
   const record = readTakeoverRecord(partial.service);
-  return { owned: new Map(), selectorManagers: [], reverts: noReverts(0), targetReadyEndpoints: 0, authorizationPolicies: [], ...(record ? { record } : {}), ...partial };
+  return { owned: new Map(), selectorManagers: [], reverts: noReverts(0), targetReadyEndpoints: 0, authorizationPolicies: [], otherDestinationRules: [], ...(record ? { record } : {}), ...partial };
 }

@@ -40,6 +40,18 @@ describe("ownersOf", () => {
     expect(ownersOf(slice("sn1-ep"), proxyServices)).toEqual([`${NS}/ps-other`]);
   });
 
+  it("maps a user's DestinationRule to the ProxyServices whose Services its host can name, and ours to its controller only", () => {
+    const rule = (host: string, owner?: string): KubeObject => ({
+      apiVersion: "networking.istio.io/v1",
+      kind: "DestinationRule",
+      metadata: { name: "r", namespace: NS, ...(owner ? { ownerReferences: [{ apiVersion: "msvcbench.io/v1alpha1", kind: "ProxyService", name: owner, uid: "u", controller: true }] } : {}) },
+      spec: { host },
+    });
+    expect(ownersOf(rule("sn0-ep"), proxyServices).sort()).toEqual([`${NS}/ps-a`, `${NS}/ps-b`]);
+    expect(ownersOf(rule(`*.${NS}.svc.cluster.local`), proxyServices)).toHaveLength(3);
+    expect(ownersOf(rule("sn0-ep", "ps-a"), proxyServices)).toEqual([`${NS}/ps-a`]);
+  });
+
   it("maps an AuthorizationPolicy to every ProxyService of its namespace, and of every namespace from the root namespace", () => {
     const policy = (namespace: string): KubeObject => ({ apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name: "p", namespace } });
     expect(ownersOf(policy(NS), proxyServices).sort()).toEqual([`${NS}/ps-a`, `${NS}/ps-b`, `${NS}/ps-other`]);

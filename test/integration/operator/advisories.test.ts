@@ -11,7 +11,9 @@ import { admin, apply, deploySampleApp, getPs, mergePatch, readyAddresses, remov
 //   the simulator predicts most of the gain is lost, with the real HPA and EndpointSlice controllers deciding
 //   how many proxies serve and how many target pods are ready;
 // - CallerIdentity (issue 9, 4.6): the warning when an AuthorizationPolicy on the target's pods matches
-//   callers' identities, which the proxies hide.
+//   callers' identities, which the proxies hide;
+// - DestinationRules (issue 9, 4.5): the warning when a user's DestinationRule takes the proxies' place
+//   (test/integration/istio/user-destination-rule.test.ts shows istiod doing it).
 
 interface Event extends KubeObject {
   type: string;
@@ -36,8 +38,10 @@ async function waitCondition(ns: string, type: string, status: string, reason: s
       seen = conditionOf(await getPs(ns, "ps-s0"), type);
       return seen?.status === status && seen.reason === reason && seen.message.includes(messagePart);
     },
-    { timeout: 90_000, description: `${type} ${status}/${reason} with "${messagePart}"; last seen ${JSON.stringify(seen)}` },
-  );
+    { timeout: 90_000, description: `${type} ${status}/${reason} with "${messagePart}"` },
+  ).catch((err: unknown) => {
+    throw new Error(`${type}: last seen ${JSON.stringify(seen)}`, { cause: err });
+  });
   return seen!;
 }
 const waitGlobalView = (ns: string, status: string, reason: string, messagePart: string) => waitCondition(ns, "GlobalView", status, reason, messagePart);
@@ -113,5 +117,28 @@ describe("CallerIdentity: AuthorizationPolicies that match callers the proxies h
 
     await remove("security.istio.io/v1", "AuthorizationPolicy", ns, "allow-frontend");
     await waitCondition(ns, "CallerIdentity", "True", "NoHiddenPrincipals", "no AuthorizationPolicy");
+  });
+});
+
+describe("DestinationRules: a user's rule that istiod gives the proxies instead of ours", () => {
+  const h = useOperator("op-user-dr");
+
+  it("warns (False, DestinationRuleConflict, a Warning event naming the rule) for a newer rule on the target's host, and clears when it goes", { timeout: 180_000 }, async () => {
+    const { ns } = h;
+    await deploySampleApp(ns);
+    await apply({ apiVersion: "msvcbench.io/v1alpha1", kind: "ProxyService", metadata: { name: "ps-s0" }, spec: { serviceName: "sn0", port: 80 } }, ns);
+    await waitCondition(ns, "DestinationRules", "True", "NoDestinationRuleConflict", "istiod gives the proxies");
+
+    // Creation times have one-second resolution and istiod breaks ties by name: a name after "ps-s0" makes the
+    // user's rule the later one even when both were created in the same second.
+    const rule = { apiVersion: "networking.istio.io/v1", kind: "DestinationRule", metadata: { name: "users-lb" }, spec: { host: "sn0-ep", trafficPolicy: { loadBalancer: { simple: "ROUND_ROBIN" } } } };
+    await apply(rule, ns);
+    const conflict = await waitCondition(ns, "DestinationRules", "False", "DestinationRuleConflict", `DestinationRule "${ns}/users-lb"`);
+    expect(conflict.message).toContain("LEAST_REQUEST");
+    expect((await psEvents(ns)).filter((e) => e.reason === "DestinationRuleConflict")).toEqual([expect.objectContaining({ type: "Warning" })]);
+    expect(conditionOf(await getPs(ns, "ps-s0"), "Ready")?.status).toBe("True");
+
+    await remove("networking.istio.io/v1", "DestinationRule", ns, "users-lb");
+    await waitCondition(ns, "DestinationRules", "True", "NoDestinationRuleConflict", "istiod gives the proxies");
   });
 });
