@@ -1,3 +1,4 @@
+import { DEFAULT_ROOT_NAMESPACE } from "./mesh.js";
 import { ConditionTypes, Reasons, type ConditionInput } from "./conditions.js";
 import type { DefaultedProxyService } from "./types.js";
 
@@ -61,7 +62,6 @@ export interface DestinationRuleConflictsInput {
   readonly rootNamespace?: string;
 }
 
-const DEFAULT_ROOT_NAMESPACE = "istio-system";
 const TLS_MODES = new Set(["SIMPLE", "MUTUAL", "ISTIO_MUTUAL"]);
 /** Stands for a namespace that holds no DestinationRule and is named in no exportTo. */
 const ANY_OTHER_NAMESPACE = "\u0000";

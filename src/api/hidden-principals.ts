@@ -10,10 +10,9 @@ import type { DefaultedProxyService } from "./types.js";
 // callers' identities themselves (callerTls ISTIO_MUTUAL and a policy on the proxy pods). This module
 // finds the policies for which that is not so.
 
-/** Mesh config's default rootNamespace: its policies apply to workloads in every namespace. */
-export const DEFAULT_ROOT_NAMESPACE = "istio-system";
-/** Mesh config's default trustDomain, the first part of every principal. */
-export const DEFAULT_TRUST_DOMAIN = "cluster.local";
+import { DEFAULT_ROOT_NAMESPACE, DEFAULT_TRUST_DOMAIN } from "./mesh.js";
+
+export { DEFAULT_ROOT_NAMESPACE, DEFAULT_TRUST_DOMAIN };
 /** Where docs/api.md explains the fix; every warning links to it. */
 export const CALLER_IDENTITY_DOCS = "docs/api.md#authorization-by-caller-identity";
 

@@ -4,7 +4,7 @@ import { destinationRuleCondition } from "../api/destination-rule-conflicts.js";
 import { hiddenPrincipalsCondition } from "../api/hidden-principals.js";
 import type { DefaultedProxyService } from "../api/types.js";
 import { proxySelector } from "../render/metadata.js";
-import { ownedKey, type Observed } from "./observe.js";
+import { readyProxies, type Observed } from "./observe.js";
 
 /**
  * The conditions beside Ready: warnings a user can act on that never change whether the ProxyService
@@ -38,9 +38,8 @@ export function advise(proxyService: DefaultedProxyService, observed: Observed, 
   const generation = metadata.generation ?? 0;
   const out: ConditionInput[] = [];
   if (spec.loadBalancer === "LEAST_REQUEST") {
-    const deployment = observed.owned.get(ownedKey("Deployment", metadata.name)) as { status?: { readyReplicas?: number } } | undefined;
     const input = {
-      proxies: deployment?.status?.readyReplicas ?? 0,
+      proxies: readyProxies(proxyService, observed),
       replicas: observed.targetReadyEndpoints,
       callers: ASSUMED_CALLERS,
       load: ASSUMED_LOAD,

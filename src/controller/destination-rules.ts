@@ -1,6 +1,7 @@
 import { defaultTarget } from "../api/defaults.js";
 import type { ProxyService } from "../api/types.js";
 import type { KubeObject } from "../kube/object.js";
+import { serviceFqdn } from "../render/metadata.js";
 
 /**
  * Whether a DestinationRule's `spec.host`, written in namespace `ruleNamespace`, can name the Service
@@ -9,7 +10,7 @@ import type { KubeObject } from "../kube/object.js";
  * and one more rule for destinationRuleConflicts to judge, a missed one a missing warning.
  */
 export function hostCanName(host: string, ruleNamespace: string, name: string, namespace: string): boolean {
-  const fqdn = `${name}.${namespace}.svc.cluster.local`;
+  const fqdn = serviceFqdn(name, namespace);
   if (host === "*" || host === fqdn || host === `${name}.${namespace}` || host === `${name}.${namespace}.svc`) return true;
   if (host === name) return ruleNamespace === namespace;
   return host.startsWith("*.") && fqdn.endsWith(host.slice(1));

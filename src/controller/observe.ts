@@ -1,7 +1,8 @@
 import type { V1Service } from "@kubernetes/client-node";
 import { observeRecord, type TakeoverRecord } from "../api/takeover.js";
 import { defaultTarget } from "../api/defaults.js";
-import { DEFAULT_ROOT_NAMESPACE, type AuthorizationPolicy } from "../api/hidden-principals.js";
+import type { AuthorizationPolicy } from "../api/hidden-principals.js";
+import { DEFAULT_ROOT_NAMESPACE } from "../api/mesh.js";
 import type { ProxyService } from "../api/types.js";
 import { FIELD_MANAGER } from "../kube/client.js";
 import { timeOf, type KubeObject } from "../kube/object.js";
@@ -68,6 +69,12 @@ export function observe(
     selectorManagers: selectorManagers(service),
     reverts: reverts.tracker.history(key, generation, service?.metadata?.resourceVersion, reverts.now, givenUpUntil(proxyService)),
   };
+}
+
+/** Ready proxy pods: the ready replicas of this ProxyService's Deployment as the cache shows it (0 before it exists). */
+export function readyProxies(proxyService: { metadata: { name?: string } }, observed: Pick<Observed, "owned">): number {
+  const deployment = observed.owned.get(ownedKey("Deployment", proxyService.metadata.name ?? "")) as { status?: { readyReplicas?: number } } | undefined;
+  return deployment?.status?.readyReplicas ?? 0;
 }
 
 /** Every object in the caches controlled by this ProxyService (by ownerReference uid), by `Kind/name`. */

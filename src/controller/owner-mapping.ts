@@ -1,5 +1,5 @@
 import { defaultTarget } from "../api/defaults.js";
-import { DEFAULT_ROOT_NAMESPACE } from "../api/hidden-principals.js";
+import { DEFAULT_ROOT_NAMESPACE } from "../api/mesh.js";
 import { readTakeoverRecord } from "../api/takeover.js";
 import type { ProxyService } from "../api/types.js";
 import { keyOf, type KubeObject, type ObjectKey } from "../kube/object.js";

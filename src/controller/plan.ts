@@ -6,7 +6,7 @@ import { isSelectingProxies } from "../render/metadata.js";
 import { isSubset } from "../kube/compare.js";
 import type { EventInput } from "../kube/events.js";
 import type { KubeObject } from "../kube/object.js";
-import { ownedKey, type Observed } from "./observe.js";
+import { ownedKey, readyProxies, type Observed } from "./observe.js";
 import { Outcome } from "./outcome.js";
 import { REVERT_WINDOW_MS, decideOnRevert, takeoverRevertedBy } from "./reverts.js";
 
@@ -110,10 +110,7 @@ function planApply(proxyService: DefaultedProxyService, observed: Observed, stat
   for (const o of owned) if (o !== state.takenOverService) want(o, o === state.targetService ? EventReasons.TargetServiceCreated : undefined);
   deletes.push(...unwanted(observed.owned, owned));
 
-  const deployment = observed.owned.get(ownedKey("Deployment", metadata.name)) as
-    | { status?: { readyReplicas?: number } }
-    | undefined;
-  const readyReplicas = deployment?.status?.readyReplicas ?? 0;
+  const readyReplicas = readyProxies(proxyService, observed);
   const status = {
     readyReplicas,
     target: spec.target,
