@@ -135,6 +135,11 @@ func waitReady(ctx context.Context, st *state, name string, start time.Time) err
 			err = fmt.Errorf("%w (%s)", err, status)
 		}
 	}
+	if err != nil && !errors.Is(err, errExited) {
+		if stack := dumpMainGoroutine(st, name); stack != "" {
+			return fmt.Errorf("%s: %w\n--- where it stood (its main goroutine, SIGQUIT; full dump in %s):\n%s", name, err, logFile(st, name), stack)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w\n--- last lines of %s:\n%s", name, err, logFile(st, name), tail(st, name, 30))
 	}

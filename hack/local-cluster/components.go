@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -82,6 +83,11 @@ func runEtcd(stateDir string, args []string) error {
 	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{client}, []url.URL{client}
 	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{peer}, []url.URL{peer}
 	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
+	// bbolt waits for its database's flock without a timeout: a previous etcd still holding it
+	// would leave this one listening and never serving, with nothing in its log.
+	if err := waitFlockFree(filepath.Join(cfg.Dir, "member", "snap", "db"), 30*time.Second); err != nil {
+		return err
+	}
 	e, err := embed.StartEtcd(cfg)
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -233,12 +234,59 @@ func lockState(dir string) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		progress("waiting for another up, down or restart on " + dir)
-		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+	// Bounded, so that a stuck holder is named instead of hanging every later command (a test's
+	// afterAll `down` included); no up, down or restart of its own takes this long.
+	deadline := time.Now().Add(lockWait)
+	for announced := false; ; announced = true {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return func() { f.Close() }, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
+			holders := flockHolders(f.Name())
 			f.Close()
+			if err == syscall.EWOULDBLOCK {
+				return nil, fmt.Errorf("another up, down or restart still holds %s after %s: %s", dir, lockWait, holders)
+			}
 			return nil, err
 		}
+		if !announced {
+			progress(fmt.Sprintf("waiting for another up, down or restart on %s: %s", dir, flockHolders(f.Name())))
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	return func() { f.Close() }, nil
 }
+
+// dumpMainGoroutine is for a component that runs but never became ready: SIGQUIT makes a Go
+// process write every goroutine's stack to its log and exit, and the main goroutine's stack says
+// where it is stuck (a lock, a dial). It returns that stack, or "" if none was written in 10 s.
+func dumpMainGoroutine(st *state, name string) string {
+	pid, ok := runningPid(st, name)
+	if !ok || syscall.Kill(pid, syscall.SIGQUIT) != nil {
+		return ""
+	}
+	for deadline := time.Now().Add(10 * time.Second); alive(pid) && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	data, err := os.ReadFile(logFile(st, name))
+	if err != nil {
+		return ""
+	}
+	return mainGoroutine(string(data))
+}
+
+// mainGoroutine returns the last "goroutine 1 ..." block of a Go traceback in log. Since Go 1.23 a
+// SIGQUIT dump writes the header as `goroutine 1 gp=0x... m=nil [sleep]:`, before as `goroutine 1 [sleep]:`.
+func mainGoroutine(log string) string {
+	starts := mainGoroutineHeader.FindAllStringIndex(log, -1)
+	if len(starts) == 0 {
+		return ""
+	}
+	block := log[starts[len(starts)-1][0]:]
+	if end := strings.Index(block, "\n\n"); end >= 0 {
+		block = block[:end]
+	}
+	return block
+}
+
+var mainGoroutineHeader = regexp.MustCompile(`(?m)^goroutine 1 (gp=\S+ m=\S+ (mp=\S+ )?)?\[`)

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 const (
@@ -18,6 +19,9 @@ const (
 	serviceAccountIssuer = "https://kubernetes.default.svc.cluster.local"
 	stateFile            = "cluster.json"
 	lockFile             = ".lock"
+	// lockWait bounds the wait for another up, down or restart: longer than up's own default
+	// timeout (3 min), shorter than a test hook's (5 min), so a stuck holder is named in time.
+	lockWait = 4 * time.Minute
 )
 
 // ports are picked free at the first `up` and recorded, so that several work trees can each run a

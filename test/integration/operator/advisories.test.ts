@@ -3,7 +3,7 @@ import type { KubeObject } from "../../../src/kube/object.js";
 import { kubectl } from "../api/support.js";
 import { waitFor } from "../../support/wait-for.js";
 import { useOperator } from "./harness.js";
-import { admin, apply, deploySampleApp, getPs, mergePatch, readyAddresses, remove, type ProxyServiceObject } from "./support.js";
+import { admin, apply, deploySampleApp, getPs, mergePatch, readyAddresses, remove, waitReady, type ProxyServiceObject } from "./support.js";
 
 // The advisory conditions beside Ready (src/controller/advisories.ts), on the real API server with the
 // operator under its own RBAC:
@@ -98,6 +98,8 @@ describe("CallerIdentity: AuthorizationPolicies that match callers the proxies h
     const { ns } = h;
     await deploySampleApp(ns);
     await apply({ apiVersion: "msvcbench.io/v1alpha1", kind: "ProxyService", metadata: { name: "ps-s0" }, spec: { serviceName: "sn0", port: 80 } }, ns);
+    // Ready first: the advisories are judged before the proxies serve, and the warning must not undo Ready.
+    await waitReady(ns, "ps-s0");
     await waitCondition(ns, "CallerIdentity", "True", "NoHiddenPrincipals", "no AuthorizationPolicy");
 
     const policy = {
@@ -127,6 +129,7 @@ describe("DestinationRules: a user's rule that istiod gives the proxies instead 
     const { ns } = h;
     await deploySampleApp(ns);
     await apply({ apiVersion: "msvcbench.io/v1alpha1", kind: "ProxyService", metadata: { name: "ps-s0" }, spec: { serviceName: "sn0", port: 80 } }, ns);
+    await waitReady(ns, "ps-s0"); // as above: Ready before the warning, and still after it
     await waitCondition(ns, "DestinationRules", "True", "NoDestinationRuleConflict", "istiod gives the proxies");
 
     // Creation times have one-second resolution and istiod breaks ties by name: a name after "ps-s0" makes the
