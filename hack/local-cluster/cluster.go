@@ -85,7 +85,7 @@ func runUp(stateDir string, args []string) error {
 	}
 	for _, name := range []string{"controller-manager", "scheduler", "kubelet-sim"} {
 		if _, ok := runningPid(st, name); !ok {
-			if _, err := startComponent(st, name); err != nil {
+			if _, err := startComponent(ctx, st, name); err != nil {
 				return err
 			}
 		}
@@ -114,7 +114,7 @@ func runUp(stateDir string, args []string) error {
 // ensureStarted starts a component unless it runs, and waits until it is ready.
 func ensureStarted(ctx context.Context, st *state, name string, start time.Time) error {
 	if _, ok := runningPid(st, name); !ok {
-		if _, err := startComponent(st, name); err != nil {
+		if _, err := startComponent(ctx, st, name); err != nil {
 			return err
 		}
 	}
@@ -322,11 +322,11 @@ func runRestart(stateDir string, args []string) error {
 		return err
 	}
 	progress(fmt.Sprintf("killed %s with SIGKILL", name))
-	if _, err := startComponent(st, name); err != nil {
-		return err
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
+	if _, err := startComponent(ctx, st, name); err != nil {
+		return err
+	}
 	return waitReady(ctx, st, name, start)
 }
 

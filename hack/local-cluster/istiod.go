@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -39,14 +38,12 @@ func istioBinary() (string, error) {
 }
 
 // prepareIstiod applies the chart's istiod objects and renews istiod's token, as the admin,
-// before each start of istiod.
-func prepareIstiod(st *state) error {
+// before each start of istiod, within ctx (the up's or restart's own time limit).
+func prepareIstiod(ctx context.Context, st *state) error {
 	bin, err := istioBinary()
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "-state-dir", st.Dir, "prepare")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("istio prepare: %w\n%s", err, out)

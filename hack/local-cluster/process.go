@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -29,7 +30,7 @@ func componentArgv(st *state, name string) []string {
 }
 
 // startComponent starts one component in the background and records its pid.
-func startComponent(st *state, name string) (int, error) {
+func startComponent(ctx context.Context, st *state, name string) (int, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return 0, err
@@ -40,7 +41,7 @@ func startComponent(st *state, name string) (int, error) {
 		if exe, err = istioBinary(); err != nil {
 			return 0, err
 		}
-		if err := prepareIstiod(st); err != nil {
+		if err := prepareIstiod(ctx, st); err != nil {
 			return 0, err
 		}
 	}
@@ -77,18 +78,30 @@ func startComponent(st *state, name string) (int, error) {
 var started = map[string]*os.Process{}
 
 // exitStatus reaps a component this process started and found dead, and says how it ended
-// ("signal: killed", "exit status 1"); "" when it was not started by this process.
+// ("signal: killed", "exit status 1"); "" when it was not started by this process. It never blocks
+// for long: a component that still runs (its pid file gone with its state directory, say) is
+// reported as running rather than waited for.
 func exitStatus(name string) string {
 	proc, ok := started[name]
 	if !ok {
 		return ""
 	}
 	delete(started, name)
-	state, err := proc.Wait()
-	if err != nil {
-		return err.Error()
+	for deadline := time.Now().Add(2 * time.Second); ; {
+		var status syscall.WaitStatus
+		pid, err := syscall.Wait4(proc.Pid, &status, syscall.WNOHANG, nil)
+		switch {
+		case err != nil:
+			return err.Error()
+		case pid == proc.Pid && status.Signaled():
+			return "signal: " + status.Signal().String()
+		case pid == proc.Pid:
+			return fmt.Sprintf("exit status %d", status.ExitStatus())
+		case time.Now().After(deadline):
+			return fmt.Sprintf("pid %d still running", proc.Pid)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	return state.String()
 }
 
 // runningPid returns the recorded pid of a component if that process is alive and is the component.

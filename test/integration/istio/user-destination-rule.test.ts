@@ -53,13 +53,15 @@ describe("a user DestinationRule for the target, newer than ours, without export
 
   it("takes the proxies' rule whole: its ROUND_ROBIN and plain text to the app, no warm-up; choices 4 cannot bring least-request back, All can", async () => {
     await traceThroughProxies(caller(), "sn0:80", oursOnProxies, "our rule on the proxies first");
-    await apply(userRule("mine", { host: "sn0-ep", trafficPolicy: { ...RR, tls: { mode: "DISABLE" } } }), h.ns);
+    // istiod orders rules by creation time, then by name, and creation times have one-second resolution: a
+    // name after "ps-s0" keeps the user's rule the newer one even when it is made in the same second as ours.
+    await apply(userRule("user-rule", { host: "sn0-ep", trafficPolicy: { ...RR, tls: { mode: "DISABLE" } } }), h.ns);
     const t = await traceThroughProxies(caller(), "sn0:80", (x) => notOursOnProxies(x) && proxyHops(x).every((hop) => hop.lb.policy === "ROUND_ROBIN"), "the user's rule on the proxies");
     for (const hop of proxyHops(t)) {
       expect(hop.tls.mode, "the proxies' TLS to the app").toBe("plaintext");
       expect(hop.endpoints.every((e) => e.tls === "plaintext")).toBe(true);
     }
-    expect(await judge(h.ns)).toEqual([`${h.ns}/mine the proxies`]);
+    expect(await judge(h.ns)).toEqual([`${h.ns}/user-rule the proxies`]);
 
     await mergePatch("msvcbench.io/v1alpha1", "ProxyService", h.ns, "ps-s0", { spec: { leastRequest: { choices: 4 } } });
     // The EnvoyFilter's MERGE reaches the cluster (choice_count 4 is in it), but the cluster balances ROUND_ROBIN, which ignores it.
@@ -96,7 +98,8 @@ describe("user DestinationRules for the target with exportTo", () => {
 
   it("exportTo \".\" merges with ours and ours, older, keeps its trafficPolicy; exportTo another namespace never reaches the proxies", async () => {
     await traceThroughProxies(caller(), "sn0:80", oursOnProxies, "our rule on the proxies first");
-    await apply(userRule("dot", { host: `sn0-ep.${h.ns}.svc.cluster.local`, exportTo: ["."], trafficPolicy: RR }), h.ns);
+    // Named after "ps-s0", so that ours is the older in a same-second tie too (see the first test).
+    await apply(userRule("user-dot", { host: `sn0-ep.${h.ns}.svc.cluster.local`, exportTo: ["."], trafficPolicy: RR }), h.ns);
     await apply(userRule("elsewhere", { host: "sn0-ep", exportTo: ["elsewhere"], trafficPolicy: RR }), h.ns);
     // A positive signal that istiod has pushed both: the caller's own sidecar, in the same namespace, gets the merged rule (ours).
     await apply(userRule("probe", { host: "sn0", trafficPolicy: RR }), h.ns);
