@@ -121,30 +121,52 @@ func ensureStarted(ctx context.Context, st *state, name string, start time.Time)
 	return waitReady(ctx, st, name, start)
 }
 
-// waitReady waits until a component is ready, failing early (with its log's tail) if it exits.
+// waitReady waits until a component is ready. It fails early, with the exit status and log of
+// the one that died, if that component or one this process started before it exits: a dead etcd
+// would otherwise leave the API server waiting out the whole timeout, its cause nowhere in sight.
 func waitReady(ctx context.Context, st *state, name string, start time.Time) error {
 	c, _ := findComponent(name)
+	var dead string
 	err := waitFor(ctx, name, func() error {
-		if _, ok := runningPid(st, name); !ok {
+		if dead = deadComponent(st, name); dead != "" {
 			return errExited
 		}
 		return c.ready(ctx, st)
 	})
 	if errors.Is(err, errExited) {
-		if status := exitStatus(name); status != "" {
+		if status := exitStatus(dead); status != "" {
 			err = fmt.Errorf("%w (%s)", err, status)
 		}
+		if dead != name {
+			err = fmt.Errorf("%s, while waiting for %s: %w", dead, name, err)
+		}
+		return fmt.Errorf("%s: %w\n--- last lines of %s:\n%s", name, err, logFile(st, dead), tail(st, dead, 30))
 	}
-	if err != nil && !errors.Is(err, errExited) {
+	if err != nil {
 		if stack := dumpMainGoroutine(st, name); stack != "" {
 			return fmt.Errorf("%s: %w\n--- where it stood (its main goroutine, SIGQUIT; full dump in %s):\n%s", name, err, logFile(st, name), stack)
 		}
-	}
-	if err != nil {
 		return fmt.Errorf("%s: %w\n--- last lines of %s:\n%s", name, err, logFile(st, name), tail(st, name, 30))
 	}
 	progress(fmt.Sprintf("%-18s ready (%.1fs)", name, time.Since(start).Seconds()))
 	return nil
+}
+
+// deadComponent returns name if that component does not run, else the first component (in start
+// order) that this process started and that no longer runs, else "".
+func deadComponent(st *state, name string) string {
+	if _, ok := runningPid(st, name); !ok {
+		return name
+	}
+	for _, c := range components {
+		if _, mine := started[c.name]; !mine {
+			continue
+		}
+		if _, ok := runningPid(st, c.name); !ok {
+			return c.name
+		}
+	}
+	return ""
 }
 
 var errExited = errors.New("process exited")
