@@ -69,7 +69,28 @@ func startComponent(ctx context.Context, st *state, name string) (int, error) {
 	}
 	pid := cmd.Process.Pid
 	started[name] = cmd.Process
-	return pid, os.WriteFile(pidFile(st, name), []byte(strconv.Itoa(pid)+"\n"), 0o644)
+	if err := os.WriteFile(pidFile(st, name), []byte(strconv.Itoa(pid)+"\n"), 0o644); err != nil {
+		return pid, err
+	}
+	return pid, waitComponentArgv(pid, st, name)
+}
+
+// waitComponentArgv waits until a just-started child shows its component command line. Start
+// returns once the kernel has begun the exec, but the new command line is in place only a little
+// later: a child descheduled in between reads as an empty /proc/<pid>/cmdline, which runningPid
+// took for a dead component (and waiting on that live "dead" child hung up).
+func waitComponentArgv(pid int, st *state, name string) error {
+	for deadline := time.Now().Add(10 * time.Second); !isComponentProcess(pid, st, name); {
+		if !alive(pid) {
+			return nil // dead at its start: waitReady reports it with its exit status and log
+		}
+		if time.Now().After(deadline) {
+			cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+			return fmt.Errorf("%s (pid %d) started, but its command line is still %q after 10s", name, pid, strings.ReplaceAll(string(cmdline), "\x00", " "))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return nil
 }
 
 // started holds the components this process started. They are not released: a component that dies

@@ -60,5 +60,5 @@ describe("down and up", () => {
     const status = await cluster.run("status");
     expect(status.code, status.stdout + status.stderr).toBe(0);
     for (const pid of Object.values(cluster.pids())) expect(isAlive(pid)).toBe(true);
-  }, 300_000); // a down and a whole up, whose own limit (up to twice 100 s) is what should report a failure
+  }, 300_000); // a down and a whole up, whose own limit (100 s) is what should report a failure
 });

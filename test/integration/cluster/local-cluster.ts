@@ -66,23 +66,14 @@ export class PrivateCluster {
 
   /**
    * Starts the cluster; throws with `up`'s output and the end of every component's log if it fails. `up`'s
-   * own limit (100 s, twice with the retry) stays under a test hook's 300 s, so a start that never gets
-   * ready is reported by `up` itself, naming what it waited for, instead of as a bare hook timeout. One
-   * known flake is retried, visibly: a component of a brand-new private cluster found dead right after its
-   * start, with nothing in its log but the start line (seen 2 times in about 10 runs on 2026-12-02, cause
-   * not found yet; `up` is idempotent and starts only what is not running, so the retry is a second `up`,
-   * not a new cluster).
+   * own limit (100 s) stays under a test hook's 300 s, so a start that never gets ready is reported by `up`
+   * itself, naming what it waited for, instead of as a bare hook timeout. (Until 2026-12-03 this retried a
+   * component "found dead right after its start, with nothing in its log but the start line": that was a
+   * live child read in the middle of its exec, fixed in hack/local-cluster's startComponent.)
    */
   async up(): Promise<CommandResult> {
     const up = await this.run("up", "-timeout", "100s");
     if (up.code === 0) return up;
-    const silentDeath = /process exited[^\n]*\n--- last lines of [^\n]*:\n==== [^\n]*: starting [a-z-]+\n*$/.test(up.stderr.trimEnd() + "\n");
-    if (silentDeath) {
-      console.warn(`private cluster ${this.stateDir}: a component died silently at its start; retrying up once:\n${up.stderr}\n${this.logTails()}`);
-      const again = await this.run("up", "-timeout", "100s");
-      if (again.code === 0) return again;
-      throw new Error(`up failed twice (${again.code}):\n${up.stderr}\n--- then:\n${again.stderr}\n${this.logTails()}`);
-    }
     throw new Error(`up failed (${up.code}):\n${up.stderr}\n${this.logTails()}`);
   }
 

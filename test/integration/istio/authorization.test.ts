@@ -185,7 +185,13 @@ describe("the documented way: callers' principals enforced at the proxies under 
     await applyPolicy(x.h.ns, "proxies-allow-callers", allowFrom([x.principal("trusted")], x.proxySelector()));
     await applyPolicy(x.h.ns, "app-allow-callers", allowFrom([x.principal("trusted"), x.principal("ps-s0")], appSelector));
 
-    const t = await x.traceWhen((tr) => tr.hops.slice(1).every((hop) => hop.filterChain?.requireClientCertificate === true), "mTLS from the caller to the proxies", trusted);
+    // Both ends: the proxies' chain (from the Gateway) and the caller's cluster (from the callers' DestinationRule)
+    // reach the caller's view in separate pushes.
+    const t = await x.traceWhen(
+      (tr) => tr.hops[0]?.tls.mode === "tls" && tr.hops.slice(1).every((hop) => hop.filterChain?.requireClientCertificate === true),
+      "mTLS from the caller to the proxies",
+      trusted,
+    );
     for (const hop of t.hops.slice(1)) {
       const atProxy = await waitFor(async () => {
         const r = await x.proxyRbac(hop);
