@@ -61,8 +61,7 @@ func flockHolders(path string) string {
 	}
 	var holders []string
 	for _, pid := range flockPids(string(locks), st.Ino) {
-		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-		holders = append(holders, fmt.Sprintf("pid %d (%s)", pid, strings.TrimSpace(strings.ReplaceAll(string(cmdline), "\x00", " "))))
+		holders = append(holders, fmt.Sprintf("pid %d (%s)", pid, strings.Join(commandLine(pid), " ")))
 	}
 	if len(holders) == 0 {
 		return "a process /proc/locks does not name"

@@ -85,8 +85,7 @@ func waitComponentArgv(pid int, st *state, name string) error {
 			return nil // dead at its start: waitReady reports it with its exit status and log
 		}
 		if time.Now().After(deadline) {
-			cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-			return fmt.Errorf("%s (pid %d) started, but its command line is still %q after 10s", name, pid, strings.ReplaceAll(string(cmdline), "\x00", " "))
+			return fmt.Errorf("%s (pid %d) started, but its command line is still %q after 10s", name, pid, strings.Join(commandLine(pid), " "))
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -142,13 +141,19 @@ func isComponentProcess(pid int, st *state, name string) bool {
 	if !alive(pid) {
 		return false
 	}
-	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil {
-		return false
-	}
-	argv := strings.Split(strings.TrimSuffix(string(cmdline), "\x00"), "\x00")
+	argv := commandLine(pid)
 	want := componentArgv(st, name)
 	return len(argv) == len(want)+1 && slicesEqual(argv[1:], want)
+}
+
+// commandLine is pid's argv from /proc/<pid>/cmdline; nil when it cannot be read, and empty while
+// the process is in the middle of its exec.
+func commandLine(pid int) []string {
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil || len(cmdline) == 0 {
+		return nil
+	}
+	return strings.Split(strings.TrimSuffix(string(cmdline), "\x00"), "\x00")
 }
 
 // alive reports whether pid exists and is not a finished zombie (a component whose parent, not
