@@ -4,7 +4,7 @@ import { destinationRuleCondition } from "../api/destination-rule-conflicts.js";
 import { hiddenPrincipalsCondition } from "../api/hidden-principals.js";
 import type { DefaultedProxyService } from "../api/types.js";
 import { proxySelector } from "../render/metadata.js";
-import { readyProxies, type Observed } from "./observe.js";
+import { servingProxies, type Observed } from "./observe.js";
 
 /**
  * The conditions beside Ready: warnings a user can act on that never change whether the ProxyService
@@ -19,6 +19,9 @@ export function isProblem(condition: { readonly type: string; readonly status: s
     case ConditionTypes.Ready:
       // Waiting for the first proxy is the normal path to Ready, not a problem.
       return condition.status === "False" && condition.reason !== Reasons.ProxyNotAvailable;
+    case ConditionTypes.ProxiesRolledOut:
+      // A rollout under way is normal; one that cannot progress is the problem.
+      return condition.reason === Reasons.RolloutStuck;
     default:
       return condition.status === "False";
   }
@@ -27,7 +30,7 @@ export function isProblem(condition: { readonly type: string; readonly status: s
 /**
  * The advisory conditions for one ProxyService, from what the caches show. Pure given a pure predictor.
  * - GlobalView, for least-request only (the other policies do not use the in-flight counts a thin view
- *   spoils): the serving proxies (the Deployment's ready replicas) against the target's ready endpoints.
+ *   spoils): the serving proxy pods against the target's ready endpoints.
  * - CallerIdentity: the AuthorizationPolicies that select the target's pods (known by the target
  *   Service's selector) and match on callers' identities, which the proxies hide.
  * - DestinationRules: the users' DestinationRules that istiod would give the proxies instead of ours, or
@@ -39,7 +42,7 @@ export function advise(proxyService: DefaultedProxyService, observed: Observed, 
   const out: ConditionInput[] = [];
   if (spec.loadBalancer === "LEAST_REQUEST") {
     const input = {
-      proxies: readyProxies(proxyService, observed),
+      proxies: servingProxies(observed),
       replicas: observed.targetReadyEndpoints,
       callers: ASSUMED_CALLERS,
       load: ASSUMED_LOAD,
