@@ -4,14 +4,20 @@ import { destinationRuleCondition } from "../api/destination-rule-conflicts.js";
 import { hiddenPrincipalsCondition } from "../api/hidden-principals.js";
 import type { DefaultedProxyService } from "../api/types.js";
 import { proxySelector } from "../render/metadata.js";
-import { servingProxies, type Observed } from "./observe.js";
+import { ownedKey, servingProxies, type Observed } from "./observe.js";
+import { rolloutCondition, type DeploymentRollout } from "./rollout.js";
 
 /**
  * The conditions beside Ready: warnings a user can act on that never change whether the ProxyService
  * works (Ready says that). reportStatus keeps exactly the ones `advise` returns and drops the others, so
  * a warning whose cause went away leaves the status. A Warning event goes out when one becomes a problem.
  */
-export const ADVISORY_TYPES: readonly string[] = [ConditionTypes.GlobalView, ConditionTypes.CallerIdentity, ConditionTypes.DestinationRules] satisfies ConditionType[];
+export const ADVISORY_TYPES: readonly string[] = [
+  ConditionTypes.GlobalView,
+  ConditionTypes.CallerIdentity,
+  ConditionTypes.DestinationRules,
+  ConditionTypes.ProxiesRolledOut,
+] satisfies ConditionType[];
 
 /** Whether a condition reports something to fix, so that its change deserves a Warning event. */
 export function isProblem(condition: { readonly type: string; readonly status: string; readonly reason: string }): boolean {
@@ -54,5 +60,7 @@ export function advise(proxyService: DefaultedProxyService, observed: Observed, 
   out.push(hiddenPrincipalsCondition({ proxyService, targetPodLabels: selector ? [selector] : [], policies: observed.authorizationPolicies }, generation));
   const ownRules = [...observed.owned.values()].filter((o) => o.kind === "DestinationRule");
   out.push(destinationRuleCondition({ proxyService, ownRules, userRules: observed.otherDestinationRules, proxyLabels: proxySelector(proxyService) }, generation));
+  const rollout = rolloutCondition(observed.owned.get(ownedKey("Deployment", metadata.name)) as DeploymentRollout | undefined, observed.proxyPods, generation);
+  if (rollout !== undefined) out.push(rollout);
   return out;
 }
