@@ -4,6 +4,7 @@ import { admin, currentAdminKubeConfig } from "./support.js";
 
 interface Endpoint {
   readonly addresses: string[];
+  readonly nodeName?: string;
   readonly conditions?: { readonly ready?: boolean; readonly serving?: boolean; readonly terminating?: boolean };
   readonly targetRef?: { readonly kind?: string; readonly name?: string };
 }
@@ -31,36 +32,58 @@ export class EndpointTimeline {
   readonly moments: Moment[] = [];
   readonly #slices = new Map<string, Slice>();
   readonly #proxyPrefix: string;
-  #stop: () => void = () => undefined;
+  /** Nodes whose kubelet is stopped: their endpoints may still be listed, but nothing answers there. */
+  readonly #isDeadNode: (node: string) => boolean;
+  #controller: AbortController | undefined;
+  #stopped = false;
 
-  private constructor(proxyService: string) {
+  private constructor(proxyService: string, isDeadNode: (node: string) => boolean) {
     this.#proxyPrefix = `${proxyService}-`;
+    this.#isDeadNode = isDeadNode;
   }
 
-  static async start(namespace: string, service: string, proxyService: string): Promise<EndpointTimeline> {
-    const timeline = new EndpointTimeline(proxyService);
-    const path = `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`;
-    const labelSelector = `kubernetes.io/service-name=${service}`;
-    const list = await admin.request<{ items: Slice[]; metadata: { resourceVersion: string } }>("GET", path, { query: { labelSelector } });
-    for (const s of list.items) timeline.#slices.set(s.metadata.name, s);
-    timeline.#record();
-    const controller = await new k8s.Watch(currentAdminKubeConfig()).watch(
-      path,
-      { labelSelector, resourceVersion: list.metadata.resourceVersion },
-      (type: string, slice: Slice) => {
-        if (type === "DELETED") timeline.#slices.delete(slice.metadata.name);
-        else if (type === "ADDED" || type === "MODIFIED") timeline.#slices.set(slice.metadata.name, slice);
-        else return;
-        timeline.#record();
-      },
-      () => undefined,
-    );
-    timeline.#stop = () => controller.abort();
+  /**
+   * Starts watching; the watch is started again (list, then watch) whenever it ends, so an API server
+   * restart leaves no hole in what is seen after it. `isDeadNode`: endpoints on those nodes do not count as serving.
+   */
+  static async start(namespace: string, service: string, proxyService: string, isDeadNode: (node: string) => boolean = () => false): Promise<EndpointTimeline> {
+    const timeline = new EndpointTimeline(proxyService, isDeadNode);
+    await timeline.#watch(namespace, service);
     return timeline;
   }
 
+  async #watch(namespace: string, service: string): Promise<void> {
+    const path = `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`;
+    const labelSelector = `kubernetes.io/service-name=${service}`;
+    const list = await admin.request<{ items: Slice[]; metadata: { resourceVersion: string } }>("GET", path, { query: { labelSelector } });
+    this.#slices.clear();
+    for (const s of list.items) this.#slices.set(s.metadata.name, s);
+    this.#record();
+    const again = (): void => {
+      if (this.#stopped) return;
+      setTimeout(() => void this.#watch(namespace, service).catch(again), 500);
+    };
+    this.#controller = await new k8s.Watch(currentAdminKubeConfig()).watch(
+      path,
+      { labelSelector, resourceVersion: list.metadata.resourceVersion },
+      (type: string, slice: Slice) => {
+        if (type === "DELETED") this.#slices.delete(slice.metadata.name);
+        else if (type === "ADDED" || type === "MODIFIED") this.#slices.set(slice.metadata.name, slice);
+        else return;
+        this.#record();
+      },
+      again,
+    );
+  }
+
   stop(): void {
-    this.#stop();
+    this.#stopped = true;
+    this.#controller?.abort();
+  }
+
+  /** Records the current state again (after a node died or came back, which changes what serves). */
+  refresh(): void {
+    this.#record();
   }
 
   get now(): Moment {
@@ -101,6 +124,32 @@ export class EndpointTimeline {
     return after[appListed]!.at - after[firstWithout]!.at;
   }
 
+  /** Counts of switches seen since `from`: to the application (fallbacks) and back to the proxies only (takeovers). */
+  switches(from = 0): { fallbacks: number; takeovers: number } {
+    let fallbacks = 0;
+    let takeovers = 0;
+    let onApp: boolean | undefined;
+    for (const m of this.moments.filter((x) => x.at >= from)) {
+      const app = m.app > 0 ? true : m.proxies > 0 ? false : onApp;
+      if (onApp === false && app === true) fallbacks++;
+      if (onApp === true && app === false) takeovers++;
+      onApp = app;
+    }
+    return { fallbacks, takeovers };
+  }
+
+  /** The share of the time since `from` during which only proxies served (the Service went through them). */
+  throughProxies(from: number, until = Date.now()): number {
+    const ms = this.moments;
+    let through = 0;
+    for (let i = 0; i < ms.length; i++) {
+      const start = Math.max(ms[i]!.at, from);
+      const end = Math.min(ms[i + 1]?.at ?? until, until);
+      if (end > start && ms[i]!.proxies > 0 && ms[i]!.app === 0) through += end - start;
+    }
+    return through / Math.max(1, until - from);
+  }
+
   describe(from = 0): string {
     const t0 = this.moments.find((m) => m.at >= from)?.at ?? from;
     return this.moments
@@ -115,7 +164,7 @@ export class EndpointTimeline {
     for (const slice of this.#slices.values()) {
       for (const e of slice.endpoints ?? []) {
         const serving = e.conditions?.serving ?? e.conditions?.ready ?? true;
-        if (!serving) continue;
+        if (!serving || (e.nodeName !== undefined && this.#isDeadNode(e.nodeName))) continue;
         if (e.targetRef?.name?.startsWith(this.#proxyPrefix)) proxies++;
         else app++;
       }
