@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -117,6 +118,8 @@ type simNode struct {
 	// stopped is set while the Node carries the kubelet-stopped annotation; resumed wakes maintainNode.
 	stopped atomic.Bool
 	resumed chan struct{}
+	// deletionSeen holds when each deleted pod (by UID) was first seen deleted, for terminationOf.
+	deletionSeen sync.Map
 }
 
 func newSimNode(st *state, name string, index int, ips *ipAllocator, backOff *flowcontrol.Backoff) (*simNode, error) {
@@ -158,10 +161,30 @@ func newSimNode(st *state, name string, index int, ips *ipAllocator, backOff *fl
 			n.queue.Add(key)
 		}
 	}
-	if _, err = podInformer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    enqueue,
-		UpdateFunc: func(_, obj any) { enqueue(obj) },
-		DeleteFunc: enqueue,
+	// Deletions are noted as they arrive, even while the kubelet is stopped (its containers got
+	// SIGTERM then, or were killed with the node); not those of the first list, which a restarted
+	// kubelet-sim reads from the pods' own fields.
+	noteDeletion := func(obj any) {
+		if pod, ok := obj.(*corev1.Pod); ok && pod.DeletionTimestamp != nil {
+			n.deletionSeen.LoadOrStore(pod.UID, n.clock.Now())
+		}
+		enqueue(obj)
+	}
+	if _, err = podInformer.Informer().AddEventHandler(cache.ResourceEventHandlerDetailedFuncs{
+		AddFunc: func(obj any, isInInitialList bool) {
+			if isInInitialList {
+				enqueue(obj)
+				return
+			}
+			noteDeletion(obj)
+		},
+		UpdateFunc: func(_, obj any) { noteDeletion(obj) },
+		DeleteFunc: func(obj any) {
+			if pod, ok := obj.(*corev1.Pod); ok {
+				n.deletionSeen.Delete(pod.UID)
+			}
+			enqueue(obj)
+		},
 	}); err != nil {
 		return nil, err
 	}
@@ -235,7 +258,11 @@ func (n *simNode) syncPod(ctx context.Context, key string) error {
 	now := n.clock.Now()
 	var term *termination
 	if pod.DeletionTimestamp != nil {
-		t := terminationOf(pod)
+		var seen time.Time
+		if v, ok := n.deletionSeen.Load(pod.UID); ok {
+			seen = v.(time.Time)
+		}
+		t := terminationOf(pod, seen)
 		if !hasRunningContainer(pod) || !now.Before(t.exitAt) {
 			// The containers have stopped, so the kubelet confirms the deletion with grace period 0.
 			err := n.client.CoreV1().Pods(ns).Delete(ctx, name, metav1.DeleteOptions{

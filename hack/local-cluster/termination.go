@@ -36,14 +36,20 @@ type termination struct {
 	unreadyAt time.Time
 }
 
-// terminationOf derives a deleted pod's termination from its own fields (deletionTimestamp is the
-// deletion plus deletionGracePeriodSeconds), so that a restarted kubelet-sim keeps honouring one under way.
-func terminationOf(pod *corev1.Pod) termination {
+// terminationOf derives a deleted pod's termination from its own fields, so that a restarted
+// kubelet-sim keeps honouring one under way: deletionTimestamp is the deletion plus
+// deletionGracePeriodSeconds. It keeps whole seconds only, so the deletion it gives can be up to a
+// second early; `seen`, when this kubelet-sim saw the deletion (zero if it did not), corrects that,
+// as a kubelet counts the grace period from when it sends SIGTERM.
+func terminationOf(pod *corev1.Pod, seen time.Time) termination {
 	grace := time.Duration(0)
 	if pod.DeletionGracePeriodSeconds != nil {
 		grace = time.Duration(*pod.DeletionGracePeriodSeconds) * time.Second
 	}
 	sigterm := pod.DeletionTimestamp.Add(-grace)
+	if seen.After(sigterm) {
+		sigterm = seen
+	}
 	t := termination{sigterm: sigterm, exitAt: sigterm.Add(min(grace, stopTime(pod)))}
 	for _, c := range pod.Spec.Containers {
 		if c.Name == istioProxyContainer && c.ReadinessProbe != nil {

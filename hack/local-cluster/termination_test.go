@@ -56,13 +56,26 @@ func TestTerminationOf(t *testing.T) {
 		{"native sidecar adds nothing", nativeSidecar, 30, 3 * time.Second, 0},
 	}
 	for _, c := range cases {
-		term := terminationOf(deleted(c.pod, at, c.grace))
+		term := terminationOf(deleted(c.pod, at, c.grace), time.Time{})
 		if !term.sigterm.Equal(at) || !term.exitAt.Equal(at.Add(c.exitIn)) {
 			t.Errorf("%s: SIGTERM at %v, exit %v after; want %v after", c.name, term.sigterm, term.exitAt.Sub(at), c.exitIn)
 		}
 		if (c.unreadyIn == 0) != term.unreadyAt.IsZero() || (c.unreadyIn != 0 && !term.unreadyAt.Equal(at.Add(c.unreadyIn))) {
 			t.Errorf("%s: unready at %v, want %v after SIGTERM", c.name, term.unreadyAt, c.unreadyIn)
 		}
+	}
+}
+
+func TestTerminationCountsFromWhenTheDeletionWasSeen(t *testing.T) {
+	// deletionTimestamp keeps whole seconds: a deletion at 0.6 s reads as one at 0 s.
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	pod := deleted(testPod(map[string]string{stopSecondsAnnotation: "4"}), at, 30)
+	if term := terminationOf(pod, at.Add(600*time.Millisecond)); !term.exitAt.Equal(at.Add(4600 * time.Millisecond)) {
+		t.Errorf("seen at 0.6 s: exit at %v", term.exitAt.Sub(at))
+	}
+	// A kubelet-sim that did not see it (restarted since) goes by the pod's fields.
+	if term := terminationOf(pod, time.Time{}); !term.exitAt.Equal(at.Add(4 * time.Second)) {
+		t.Errorf("not seen: exit at %v", term.exitAt.Sub(at))
 	}
 }
 
@@ -92,7 +105,7 @@ func TestTerminatingGatewayServesUntilItExits(t *testing.T) {
 	pod := gatewayPod(`{}`, nil)
 	syncOnce(t, n, pod, start, nil)
 	deleted(pod, start.Add(time.Minute), 30)
-	term := terminationOf(pod)
+	term := terminationOf(pod, time.Time{})
 	status, wakeAt := n.desiredStatus(pod, start.Add(time.Minute+time.Second), &term)
 	if status.Phase != corev1.PodRunning || !status.ContainerStatuses[0].Ready || findPodCondition(status, corev1.PodReady).Status != corev1.ConditionTrue {
 		t.Fatalf("draining gateway: want Running and Ready, got %+v", status)
@@ -103,7 +116,7 @@ func TestTerminatingGatewayServesUntilItExits(t *testing.T) {
 	// With a readiness probe that gives up before the drain ends, it turns not ready first.
 	pod.Spec.Containers[0].ReadinessProbe = &corev1.Probe{PeriodSeconds: 1, FailureThreshold: 2}
 	pod.Spec.Containers[0].Env = []corev1.EnvVar{{Name: "PROXY_CONFIG", Value: `{"terminationDrainDuration":"20s"}`}}
-	term = terminationOf(pod)
+	term = terminationOf(pod, time.Time{})
 	if _, wakeAt := n.desiredStatus(pod, start.Add(time.Minute+time.Second), &term); !wakeAt.Equal(start.Add(time.Minute + 2*time.Second)) {
 		t.Fatalf("look again at %v, want when the probe gives up", wakeAt)
 	}
@@ -120,7 +133,7 @@ func TestTerminatingPodRestartsNothing(t *testing.T) {
 	syncOnce(t, n, pod, start, nil)
 	pod.Annotations[crashLoopAnnotation] = "true"
 	deleted(pod, start.Add(time.Second), 30)
-	term := terminationOf(pod)
+	term := terminationOf(pod, time.Time{})
 	status, _ := n.desiredStatus(pod, start.Add(2*time.Second), &term)
 	if cs := status.ContainerStatuses[0]; cs.State.Running == nil || cs.RestartCount != 0 {
 		t.Fatalf("a terminating pod's container neither crashes nor restarts: %+v", cs)
