@@ -63,7 +63,7 @@ func TestStateRecordedBeforeTheTimingsGetsTheDefaults(t *testing.T) {
 	}
 	data, _ := os.ReadFile(created.path(stateFile))
 	var recorded map[string]any
-	if err := json.Unmarshal(data, &recorded); err != nil || recorded["crashLoopBackOff"] != "1s" || recorded["nodeMonitorGracePeriod"] != "12s" {
+	if err := json.Unmarshal(data, &recorded); err != nil || recorded["crashLoopBackOff"] != "1s" || recorded["nodeMonitorGracePeriod"] != "20s" {
 		t.Fatalf("recorded %s", data)
 	}
 	again, err := loadState(created.Dir)
@@ -75,7 +75,7 @@ func TestStateRecordedBeforeTheTimingsGetsTheDefaults(t *testing.T) {
 func TestNodeFailureFlags(t *testing.T) {
 	st := &state{Dir: "/state", timings: defaultTimings}
 	cm := controllerManagerArgs(st)
-	for _, want := range []string{"--controllers=*", "--node-monitor-period=1s", "--node-monitor-grace-period=12s"} {
+	for _, want := range []string{"--controllers=*", "--node-monitor-period=1s", "--node-monitor-grace-period=20s"} {
 		if !slices.Contains(cm, want) {
 			t.Errorf("controller manager: missing %s in %v", want, cm)
 		}

@@ -83,7 +83,7 @@ type timings struct {
 var defaultTimings = timings{
 	LeaseRenewInterval:     metav1.Duration{Duration: 2 * time.Second},
 	NodeMonitorPeriod:      metav1.Duration{Duration: time.Second},
-	NodeMonitorGracePeriod: metav1.Duration{Duration: 12 * time.Second},
+	NodeMonitorGracePeriod: metav1.Duration{Duration: 20 * time.Second},
 	TolerationSeconds:      5,
 	CrashLoopBackOff:       metav1.Duration{Duration: 10 * time.Second},
 	CrashLoopBackOffMax:    metav1.Duration{Duration: 5 * time.Minute},
