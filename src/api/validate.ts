@@ -1,6 +1,6 @@
 import { Value, type ValueError } from "@sinclair/typebox/value";
 import { SpecError } from "./errors.js";
-import { ALL_CHOICES, MAX_CHOICES, MIN_CHOICES, ProxyServiceSpecSchema, Rules, plainSchema, type RuleName } from "./schema.js";
+import { ALL_CHOICES, DEFAULT_MIN_REPLICAS, MAX_CHOICES, MIN_CHOICES, ProxyServiceSpecSchema, Rules, plainSchema, type RuleName } from "./schema.js";
 import { API_VERSION, KIND, type ProxyService, type ProxyServiceSpec } from "./types.js";
 
 /** A field-level problem in a manifest: where, what, and how to fix it. */
@@ -21,7 +21,7 @@ const specRuleChecks: Record<SpecRule, { field: string; holds: (spec: ProxyServi
   rewriteNeedsPrefix: { field: "spec.uri.rewriteUri", holds: (s) => s.uri?.rewriteUri === undefined || s.uri.matchUriPrefix !== undefined },
   minNotAboveMax: {
     field: "spec.autoscaling.minReplicas",
-    holds: (s) => (s.autoscaling?.minReplicas ?? 1) <= (s.autoscaling?.maxReplicas ?? 5),
+    holds: (s) => (s.autoscaling?.minReplicas ?? DEFAULT_MIN_REPLICAS) <= (s.autoscaling?.maxReplicas ?? 5),
   },
   targetDiffers: { field: "spec.target", holds: (s) => s.target === undefined || s.target !== s.serviceName },
   portsExcludeMainPort: { field: "spec.ports", holds: (s) => (s.ports ?? []).every((p) => p.port !== s.port) },
