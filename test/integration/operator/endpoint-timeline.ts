@@ -128,7 +128,9 @@ export class EndpointTimeline {
   switches(from = 0): { fallbacks: number; takeovers: number } {
     let fallbacks = 0;
     let takeovers = 0;
-    let onApp: boolean | undefined;
+    // Where the Service pointed just before `from`: the switch may be the first moment after it.
+    const before = this.moments.filter((x) => x.at < from).at(-1);
+    let onApp: boolean | undefined = before === undefined ? undefined : before.app > 0 ? true : before.proxies > 0 ? false : undefined;
     for (const m of this.moments.filter((x) => x.at >= from)) {
       const app = m.app > 0 ? true : m.proxies > 0 ? false : onApp;
       if (onApp === false && app === true) fallbacks++;
