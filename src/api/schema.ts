@@ -1,8 +1,8 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { ALL_CHOICES, DEFAULT_CHOICES, MAX_CHOICES, MIN_CHOICES, Rules } from "./rules.js";
+import { ALL_CHOICES, DEFAULT_CHOICES, DURATION_PATTERN, MAX_CHOICES, MIN_CHOICES, OUTLIER_DEFAULTS, Rules } from "./rules.js";
 import { cel, intOrString, portNumber, quantity, serviceNameField, stringEnum, type CelRule } from "./schema-kinds.js";
 
-export { ALL_CHOICES, DEFAULT_CHOICES, MAX_CHOICES, MIN_CHOICES, Rules, type RuleName } from "./rules.js";
+export { ALL_CHOICES, DEFAULT_CHOICES, DURATION_PATTERN, MAX_CHOICES, MIN_CHOICES, OUTLIER_DEFAULTS, Rules, type RuleName } from "./rules.js";
 export { plainSchema, type CelRule } from "./schema-kinds.js";
 
 // The single source of the ProxyService API: the TypeScript types (Static<>), the defaults
@@ -142,6 +142,54 @@ export const LeastRequestSchema = Type.Object(
   },
 );
 
+const durationField = (description: string, fallback: string) =>
+  Type.String({ description, pattern: DURATION_PATTERN, maxLength: 32, default: fallback });
+
+export const OutlierDetectionSchema = Type.Object(
+  {
+    enabled: Type.Optional(
+      Type.Boolean({
+        description:
+          "Whether the proxies eject target pods that fail (DestinationRule trafficPolicy.outlierDetection). On by default: a pod that answers errors fast has few requests in flight, so least-request sends it more than its share (docs/api.md).",
+        default: true,
+      }),
+    ),
+    consecutive5xxErrors: Type.Optional(
+      Type.Integer({
+        description: `Errors in a row (5xx, or a failed connection) that eject a pod. Default ${OUTLIER_DEFAULTS.consecutive5xxErrors}.`,
+        format: "int32",
+        minimum: 1,
+        maximum: 1000,
+        default: OUTLIER_DEFAULTS.consecutive5xxErrors,
+      }),
+    ),
+    interval: Type.Optional(durationField(`How often ejected pods are considered for return, e.g. '10s'. Default ${OUTLIER_DEFAULTS.interval}.`, OUTLIER_DEFAULTS.interval)),
+    baseEjectionTime: Type.Optional(
+      durationField(
+        `How long a pod stays out, times the number of times it was ejected (at most 300s, Envoy's max_ejection_time), e.g. '30s'. Default ${OUTLIER_DEFAULTS.baseEjectionTime}.`,
+        OUTLIER_DEFAULTS.baseEjectionTime,
+      ),
+    ),
+    maxEjectionPercent: Type.Optional(
+      Type.Integer({
+        description: `Most target pods out at once, in percent of them; one may always go. Default ${OUTLIER_DEFAULTS.maxEjectionPercent}.`,
+        format: "int32",
+        minimum: 1,
+        maximum: 100,
+        default: OUTLIER_DEFAULTS.maxEjectionPercent,
+      }),
+    ),
+  },
+  {
+    description: "Outlier detection of the proxies towards the target: on by default, tune it or set enabled: false. See docs/api.md.",
+    default: {},
+    ...cel([
+      Rules.outlierIntervalPositive,
+      Rules.outlierEjectionPositive,
+    ]),
+  },
+);
+
 export const CallerTlsSchema = Type.Object(
   {
     mode: Type.Optional(
@@ -212,6 +260,7 @@ export const ProxyServiceSpecSchema = Type.Object(
     ),
     callerTls: Type.Optional(CallerTlsSchema),
     leastRequest: Type.Optional(LeastRequestSchema),
+    outlierDetection: Type.Optional(OutlierDetectionSchema),
   },
   {
     description: "What a ProxyService proxies, and how.",

@@ -26,6 +26,7 @@ describe("withDefaults", () => {
       localityLoadBalancing: false,
       callerTls: { mode: "DISABLE" },
       leastRequest: { choices: 2 },
+      outlierDetection: { enabled: true, consecutive5xxErrors: 5, interval: "10s", baseEjectionTime: "30s", maxEjectionPercent: 10 },
     });
   });
 
