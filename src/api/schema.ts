@@ -229,6 +229,12 @@ const TakeoverStatusSchema = Type.Object(
     mode: stringEnum(["Modified", "Created"] as const, {
       description: "Modified: the user's Service was changed in place and is restored on deletion. Created: the operator created it.",
     }),
+    state: Type.Optional(
+      stringEnum(["TakenOver", "FellBack"] as const, {
+        description:
+          "What the Service selects now. TakenOver: the proxy pods. FellBack: the application's pods again, because no proxy pod serves; it is taken over again once one has been Ready for a while.",
+      }),
+    ),
   },
   { description: "What was taken over." },
 );

@@ -6,6 +6,7 @@ import type { Caches } from "./caches.js";
 import type { ConditionMetrics } from "./condition-metrics.js";
 import type { Clock } from "./clock.js";
 import type { RevertTracker } from "./reverts.js";
+import type { FallbackTracker } from "./availability.js";
 
 /** Everything a reconcile may use: caches to read, a client to write, events, and the clock. */
 export interface ReconcileContext {
@@ -13,6 +14,10 @@ export interface ReconcileContext {
   readonly client: Client;
   readonly events: EventPublisher;
   readonly reverts: RevertTracker;
+  /** Recent fallbacks per ProxyService, for the flap bound (availability.ts). */
+  readonly fallbacks: FallbackTracker;
+  /** Counts the switches between the proxies and the application (ControllerMetrics.countTransition). */
+  readonly transitions: { countTransition(transition: "fellBack" | "tookOverAgain", namespace: string, proxyservice: string): void };
   readonly clock: Clock;
   /** The simulator behind the GlobalView condition (injected: src/controller does not run src/sim itself). */
   readonly predict: MeanLatencyPredictor;

@@ -18,6 +18,8 @@ export async function reportStatus(
   plan: Plan,
   advisories: readonly ConditionInput[],
   ctx: ReconcileContext,
+  /** Reasons of the events this pass already published for its actions (a fallback's Warning): not told twice. */
+  publishedReasons: ReadonlySet<string> = new Set(),
 ): Promise<void> {
   const generation = proxyService.metadata.generation ?? 0;
   const old: ProxyServiceStatus = proxyService.status ?? {};
@@ -40,7 +42,7 @@ export async function reportStatus(
   });
   ctx.conditionMetrics.report(key, conditions);
   const before = findCondition(old.conditions, ConditionTypes.Ready);
-  if (before?.reason !== ready.reason || before.status !== ready.status) {
+  if ((before?.reason !== ready.reason || before.status !== ready.status) && !publishedReasons.has(ready.reason)) {
     ctx.log.info({ ready: ready.status, reason: ready.reason }, "ready condition changed");
     await ctx.events.publish(proxyService, { type: isProblem(ready) ? "Warning" : "Normal", reason: ready.reason, note: ready.message, action: "Reconcile" });
   }

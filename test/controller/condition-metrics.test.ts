@@ -10,7 +10,7 @@ import { RevertTracker } from "../../src/controller/reverts.js";
 import type { ProxyService } from "../../src/api/types.js";
 import type { KubeObject } from "../../src/kube/object.js";
 import { FakeCluster } from "./fake-cluster.js";
-import { NS, flatPredictor, proxyService } from "./fixtures.js";
+import { NS, flatPredictor, freshMemory, proxyService } from "./fixtures.js";
 
 // The status_condition gauge as Prometheus scrapes it: the exposition text of the registry, not the class's state.
 
@@ -71,6 +71,7 @@ describe("reportStatus and reconcile feed the gauge", () => {
       client: c,
       events: c.eventPublisher,
       reverts: new RevertTracker(),
+      ...freshMemory(),
       clock,
       log: pino({ level: "silent" }),
       predict: flatPredictor,
