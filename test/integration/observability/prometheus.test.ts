@@ -7,7 +7,7 @@ import { allPanels, exportedSeriesNames, labelValuesSelector, metricNames, withV
 import { waitFor } from "../../support/wait-for.js";
 import { helm, ok } from "../install/support.js";
 import { useOperator } from "../operator/harness.js";
-import { apply, deploySampleApp, remove, waitReady, waitReason } from "../operator/support.js";
+import { admin, apply, deploySampleApp, remove, waitReady, waitReason } from "../operator/support.js";
 import { startPrometheus, type PrometheusServer } from "./prometheus.js";
 
 // Issue 20: the chart's alerts and dashboard against a real Prometheus (Debian's server, on loopback) that
@@ -114,6 +114,51 @@ describe("alerts and dashboard against a real Prometheus scraping the operator",
       timeout: 60_000,
       description: `no series of ${PS} after its deletion`,
     });
+  });
+
+  it("ProxyServiceFellBack goes pending when no proxy serves, counts the fallback and the takeover after it, and clears (NotReady stays quiet)", async () => {
+    const FB = "ps-fallback";
+    const active = (alertname: string): Promise<{ state: string; labels: Record<string, string> }[]> =>
+      prometheus.alerts().then((all) => all.filter((a) => a.labels.alertname === alertname && a.labels.proxyservice === FB && a.labels.namespace === h.ns));
+    const counter = async (metric: string): Promise<number> =>
+      Number((await prometheus.query(`${metric}{namespace="${h.ns}", proxyservice="${FB}"}`))[0]?.value[1] ?? 0);
+    const setProxiesUnready = async (unready: boolean): Promise<void> => {
+      const pods = await admin.request<{ items: { metadata: { name: string } }[] }>("GET", `/api/v1/namespaces/${h.ns}/pods`, {
+        query: { labelSelector: `app.kubernetes.io/instance=${FB},app.kubernetes.io/managed-by=proxy-service-operator` },
+      });
+      expect(pods.items.length).toBeGreaterThan(0);
+      for (const pod of pods.items) {
+        await admin.request("PATCH", `/api/v1/namespaces/${h.ns}/pods/${pod.metadata.name}`, {
+          body: { metadata: { annotations: { "local-cluster.msvcbench.io/unready": String(unready) } } },
+          contentType: "application/merge-patch+json",
+        });
+      }
+    };
+
+    await deploySampleApp(h.ns); // idempotent: the application behind sn1 too
+    await apply({ apiVersion: "v1", kind: "Service", metadata: { name: "sn1" }, spec: { selector: { app: "s0" }, ports: [{ name: "http", port: 80, targetPort: "http" }] } } as never, h.ns);
+    await apply({ apiVersion: "msvcbench.io/v1alpha1", kind: "ProxyService", metadata: { name: FB }, spec: { serviceName: "sn1", port: 80 } } as never, h.ns);
+    await waitReady(h.ns, FB, 90_000);
+
+    await setProxiesUnready(true);
+    await waitReason(h.ns, FB, "FellBack");
+    const pending = await waitFor(async () => (await active("ProxyServiceFellBack")).find((a) => a.state === "pending"), {
+      timeout: 30_000,
+      description: "ProxyServiceFellBack pending",
+    });
+    expect(pending.labels).toEqual({ alertname: "ProxyServiceFellBack", severity: "warning", namespace: h.ns, proxyservice: FB });
+    await waitFor(async () => (await counter("proxy_service_operator_fallbacks_total")) === 1, { description: "one fallback counted" });
+    // FellBack has its own alert: ProxyServiceNotReady stays quiet, also once the rules ran on the FellBack series.
+    const seen = Date.now();
+    await waitFor(async () => (await prometheus.rules()).every((r) => Date.parse(r.lastEvaluation) > seen), { description: "the rules evaluated again" });
+    expect(await active("ProxyServiceNotReady")).toEqual([]);
+
+    await setProxiesUnready(false);
+    await waitReady(h.ns, FB, 60_000);
+    await waitFor(async () => (await active("ProxyServiceFellBack")).length === 0, { timeout: 30_000, description: "ProxyServiceFellBack cleared" });
+    await waitFor(async () => (await counter("proxy_service_operator_retakeovers_total")) === 1, { description: "one takeover after the fallback counted" });
+    expect(await counter("proxy_service_operator_fallbacks_total")).toBe(1);
+    await remove("msvcbench.io/v1alpha1", "ProxyService", h.ns, FB);
   });
 
   it("every dashboard query and variable parses, and names only metrics the operator exports (Istio's excepted)", async () => {
