@@ -7,7 +7,8 @@ import { allPanels, exportedSeriesNames, labelValuesSelector, metricNames, withV
 import { waitFor } from "../../support/wait-for.js";
 import { helm, ok } from "../install/support.js";
 import { useOperator } from "../operator/harness.js";
-import { admin, apply, deploySampleApp, remove, waitReady, waitReason } from "../operator/support.js";
+import { admin, apply, currentAdminKubeConfig, deploySampleApp, metricValue, remove, startOperator, waitReady, waitReason } from "../operator/support.js";
+import { createTestNamespace } from "../support/cluster.js";
 import { startPrometheus, type PrometheusServer } from "./prometheus.js";
 
 // Issue 20: the chart's alerts and dashboard against a real Prometheus (Debian's server, on loopback) that
@@ -78,6 +79,19 @@ describe("alerts and dashboard against a real Prometheus scraping the operator",
     const scraped = Date.now();
     await waitFor(async () => (await prometheus.rules()).every((r) => Date.parse(r.lastEvaluation) > scraped), { description: "the rules evaluated again" });
     expect((await prometheus.alerts()).filter((a) => a.labels.alertname === "ProxyServiceOperatorNoLeader")).toEqual([]);
+  });
+
+  it("a replica without leader election counts as the leader (it reconciles), so ProxyServiceOperatorNoLeader cannot fire for it", async () => {
+    const other = await createTestNamespace("obs-solo", currentAdminKubeConfig());
+    const solo = await startOperator(h.kubeconfig, other.name, ["--no-leader-elect"]);
+    try {
+      await waitFor(async () => metricValue(await solo.metrics(), 'leader_election_master_status{name="proxyservice"}') === 1, {
+        description: "leader_election_master_status 1 without leader election",
+      });
+    } finally {
+      await solo.stop("SIGTERM");
+      await other.cleanup();
+    }
   });
 
   it("ProxyServiceNotReady goes pending with the reason while spec.serviceName does not exist, and clears once it is Ready", async () => {
