@@ -3,6 +3,7 @@ import type { MeanLatencyPredictor } from "../api/balancing.js";
 import type { Client } from "../kube/client.js";
 import type { EventPublisher } from "../kube/events.js";
 import type { Caches } from "./caches.js";
+import type { ConditionMetrics } from "./condition-metrics.js";
 import type { Clock } from "./clock.js";
 import type { RevertTracker } from "./reverts.js";
 import type { FallbackTracker } from "./availability.js";
@@ -22,4 +23,6 @@ export interface ReconcileContext {
   readonly predict: MeanLatencyPredictor;
   /** The reconcile's own logger (namespace, name, reconcileID), so nothing it calls can log without them. */
   readonly log: Logger;
+  /** The status_condition gauge: what reportStatus reports, also when the write is skipped (a new leader exposes it). */
+  readonly conditionMetrics: Pick<ConditionMetrics, "report" | "forget">;
 }

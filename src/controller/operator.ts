@@ -130,6 +130,7 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
     queue.shutdown();
     await elector?.release();
     metrics.leader.set({ name: CONTROLLER_NAME }, 0);
+    metrics.conditions.clear();
     for (const informer of informers) informer.stop();
     server.close();
     http.close();
@@ -147,10 +148,12 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
     metrics.leader.set({ name: CONTROLLER_NAME }, 1);
     log.info({ identity: opts.identity }, "became leader");
   }
+  // Without leader election this replica leads alone: it reconciles, so the "no leader" alert must not fire.
+  if (!elector) metrics.leader.set({ name: CONTROLLER_NAME }, 1);
 
   const reverts = new RevertTracker();
   const fallbacks = new FallbackTracker();
-  const ctx = { caches, client, events, reverts, fallbacks, transitions: metrics, clock, log, predict: opts.predict };
+  const ctx = { caches, client, events, reverts, fallbacks, transitions: metrics, clock, log, predict: opts.predict, conditionMetrics: metrics.conditions };
   for (const p of caches.proxyServices.list()) queue.add(`${p.metadata.namespace}/${p.metadata.name}`);
   const resync = setInterval(() => {
     for (const p of caches.proxyServices.list()) queue.add(`${p.metadata.namespace}/${p.metadata.name}`);

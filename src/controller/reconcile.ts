@@ -22,6 +22,7 @@ export async function reconcile(key: ObjectKey, ctx: ReconcileContext): Promise<
   const proxyService = ctx.caches.proxyServices.get(key);
   if (!proxyService) {
     ctx.reverts.forget(key);
+    ctx.conditionMetrics.forget(key);
     ctx.fallbacks.forget(key);
     return Outcome.done(); // owner references let the garbage collector remove the children
   }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { pino } from "pino";
+import { Registry } from "prom-client";
 import { FakeClock } from "../../src/controller/clock.js";
+import { ConditionMetrics } from "../../src/controller/condition-metrics.js";
 import { cleanup } from "../../src/controller/cleanup.js";
 import { FINALIZER, addFinalizer, removeFinalizer } from "../../src/controller/finalizer.js";
 import { reconcile } from "../../src/controller/reconcile.js";
@@ -17,7 +19,7 @@ import { NS, flatPredictor, freshMemory, proxyService, service } from "./fixture
 function world(): { cluster: FakeCluster; ctx: Parameters<typeof reconcile>[1] } {
   const clock = new FakeClock(0);
   const cluster = new FakeCluster(() => clock.now());
-  const ctx = { caches: cluster.caches, client: cluster, events: cluster.eventPublisher, reverts: new RevertTracker(), ...freshMemory(), clock, log: pino({ level: "silent" }), predict: flatPredictor };
+  const ctx = { caches: cluster.caches, client: cluster, events: cluster.eventPublisher, reverts: new RevertTracker(), ...freshMemory(), clock, log: pino({ level: "silent" }), predict: flatPredictor, conditionMetrics: new ConditionMetrics(new Registry()) };
   return { cluster, ctx };
 }
 

@@ -6,7 +6,9 @@ import { withDefaults } from "../../src/api/defaults.js";
 import { SpecError } from "../../src/api/errors.js";
 import { Annotations, normalizePort, observeRecord } from "../../src/api/takeover.js";
 import type { ProxyService } from "../../src/api/types.js";
+import { Registry } from "prom-client";
 import { FakeClock } from "../../src/controller/clock.js";
+import { ConditionMetrics } from "../../src/controller/condition-metrics.js";
 import { reconcile } from "../../src/controller/reconcile.js";
 import type { Outcome } from "../../src/controller/outcome.js";
 import { Reasons } from "../../src/api/conditions.js";
@@ -42,6 +44,7 @@ const NS = "shop";
 const PS = "ps-s0";
 const key = `${NS}/${PS}`;
 const silent = pino({ level: "silent" });
+const conditionMetrics = new ConditionMetrics(new Registry());
 
 /** What the user believes: the spec they last wrote, and sn0 as they last made it (undefined: they deleted it). */
 interface Model {
@@ -178,6 +181,7 @@ class InMemoryWorld {
       transitions: { countTransition: (t: string) => this.onTransition(t) },
       clock: this.clock,
       log: silent,
+      conditionMetrics,
     });
   }
 
