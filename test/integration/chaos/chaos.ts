@@ -160,7 +160,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { time
         await opts.cluster.run("node", "stop", node);
         deadNodes.add(node);
         for (const t of timelines) t.refresh();
-        await pause(5000 + rnd() * 25_000);
+        await pause(5000 + rnd() * 20_000);
         await opts.cluster.run("node", "start", node);
         deadNodes.delete(node);
         for (const t of timelines) t.refresh();
@@ -184,13 +184,30 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { time
       },
     };
 
-    for (let f = 0; f < opts.faults; f++) {
-      const kind = pick(FAULT_KINDS);
-      counts[kind]! += 1;
-      opts.log(`fault ${f + 1}/${opts.faults}: ${kind} (+${Math.round((Date.now() - from) / 1000)} s)`);
-      await inject[kind]().catch((err: unknown) => opts.log(`  ${kind} failed: ${err instanceof Error ? err.message : String(err)}`));
-      await pause(rnd() * 3000);
-    }
+    // Two lanes of faults at once, so faults overlap as they do in a real incident; at most one node is down
+    // or drained at a time (two of three nodes gone at once would take both proxies of a ProxyService, which
+    // no spread of two can survive).
+    let next = 0;
+    let nodeBusy = false;
+    const lane = async (): Promise<void> => {
+      while (next < opts.faults) {
+        const f = next++;
+        let kind = pick(FAULT_KINDS);
+        if ((kind === "nodeDrain" || kind === "nodeFailure") && nodeBusy) kind = "proxyKill";
+        const isNodeFault = kind === "nodeDrain" || kind === "nodeFailure";
+        if (isNodeFault) nodeBusy = true;
+        counts[kind]! += 1;
+        opts.log(`fault ${f + 1}/${opts.faults}: ${kind} (+${Math.round((Date.now() - from) / 1000)} s)`);
+        await inject[kind]()
+          .catch((err: unknown) => opts.log(`  ${kind} failed: ${err instanceof Error ? err.message : String(err)}`))
+          .finally(() => {
+            if (isNodeFault) nodeBusy = false;
+          });
+        // Pacing of the injection (not a wait for a state): a random pause between two faults of a lane.
+        await pause(rnd() * 2000);
+      }
+    };
+    await Promise.all([lane(), lane()]);
     // Let the last faults play out, so each Service is seen recovered.
     await waitFor(
       async () => {
