@@ -77,7 +77,7 @@ export function planFor(proxyService: DefaultedProxyService, observed: Observed)
     });
   } catch (err) {
     if (!(err instanceof SpecError)) throw err;
-    return idle({ status: "False", reason: err.reason, message: err.message }, Outcome.done());
+    return idle({ status: "False", reason: err.reason, message: err.message }, Outcome.terminal(err.reason, err.message));
   }
   if (state.kind === "waiting") {
     return idle({ status: "False", reason: state.reason, message: state.message }, Outcome.waiting(state.reason));
