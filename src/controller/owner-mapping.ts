@@ -1,6 +1,6 @@
 import { defaultTarget } from "../api/defaults.js";
 import { DEFAULT_ROOT_NAMESPACE } from "../api/mesh.js";
-import { readTakeoverRecord } from "../api/takeover.js";
+import { observeRecord } from "../api/takeover.js";
 import type { ProxyService } from "../api/types.js";
 import { keyOf, type KubeObject, type ObjectKey } from "../kube/object.js";
 import { concernsProxyService, isControlledByProxyService } from "./destination-rules.js";
@@ -49,16 +49,9 @@ export function ownersOf(obj: KubeObject, proxyServices: StoreReader<ProxyServic
     for (const p of proxyServices.list(namespace)) {
       if (p.spec.serviceName === name || (p.spec.target ?? defaultTarget(p.spec.serviceName)) === name) keys.add(keyOf(p));
     }
-    const recorded = safeRecordOwner(obj);
+    // A malformed record names nobody: the ProxyServices naming the Service (above) reconcile and report it.
+    const recorded = observeRecord(obj).record?.proxyService;
     if (recorded !== undefined) keys.add(`${namespace}/${recorded}`);
   }
   return [...keys];
-}
-
-function safeRecordOwner(obj: KubeObject): string | undefined {
-  try {
-    return readTakeoverRecord(obj)?.proxyService;
-  } catch {
-    return undefined; // malformed: the owner's reconcile reports it
-  }
 }

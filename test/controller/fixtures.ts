@@ -4,7 +4,7 @@ import type { ProxyService } from "../../src/api/types.js";
 import type { KubeObject } from "../../src/kube/object.js";
 import type { Observed } from "../../src/controller/observe.js";
 import { noReverts } from "../../src/controller/reverts.js";
-import { readTakeoverRecord } from "../../src/api/takeover.js";
+import { observeRecord } from "../../src/api/takeover.js";
 
 export const NS = "shop";
 
@@ -32,6 +32,5 @@ export function service(name: string, selector: Record<string, string>, extra: P
 
 /** What observe would return; the takeover record is decoded from the given Service, as observe does. */
 export function observed(partial: Partial<Observed> = {}): Observed {
-  const record = readTakeoverRecord(partial.service);
-  return { owned: new Map(), selectorManagers: [], reverts: noReverts(0), targetReadyEndpoints: 0, authorizationPolicies: [], otherDestinationRules: [], ...(record ? { record } : {}), ...partial };
+  return { owned: new Map(), selectorManagers: [], reverts: noReverts(0), targetReadyEndpoints: 0, authorizationPolicies: [], otherDestinationRules: [], ...observeRecord(partial.service), ...partial };
 }
