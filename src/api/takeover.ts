@@ -1,7 +1,7 @@
 import type { V1Service, V1ServicePort } from "@kubernetes/client-node";
 import { Annotations } from "./labels.js";
 
-export { Annotations, Labels, OPERATOR_NAME, APP_NAME, proxySelectorValue } from "./labels.js";
+export { Annotations, Labels, proxyPodSelector, proxySelectorValue } from "./labels.js";
 
 /**
  * What the operator needs to restore a Service it changed in place, exactly: kept as JSON in the

@@ -21,7 +21,8 @@ const specRuleChecks: Record<SpecRule, { field: string; holds: (spec: ProxyServi
   rewriteNeedsPrefix: { field: "spec.uri.rewriteUri", holds: (s) => s.uri?.rewriteUri === undefined || s.uri.matchUriPrefix !== undefined },
   minNotAboveMax: {
     field: "spec.autoscaling.minReplicas",
-    holds: (s) => (s.autoscaling?.minReplicas ?? 1) <= (s.autoscaling?.maxReplicas ?? 5),
+    // The spec is defaulted (see below): both are set.
+    holds: (s) => s.autoscaling!.minReplicas! <= s.autoscaling!.maxReplicas!,
   },
   targetDiffers: { field: "spec.target", holds: (s) => s.target === undefined || s.target !== s.serviceName },
   portsExcludeMainPort: { field: "spec.ports", holds: (s) => (s.ports ?? []).every((p) => p.port !== s.port) },

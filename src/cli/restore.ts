@@ -1,9 +1,10 @@
 import type { V1Service } from "@kubernetes/client-node";
 import { Command } from "commander";
-import { Annotations, Labels, observeRecord, originalOf, proxySelectorValue } from "../api/takeover.js";
+import { Annotations, observeRecord, originalOf, proxyPodSelector } from "../api/takeover.js";
 import type { ProxyService } from "../api/types.js";
 import { restoreService } from "../controller/cleanup.js";
-import { FINALIZER, removeFinalizer } from "../controller/finalizer.js";
+import { FINALIZER } from "../api/names.js";
+import { removeFinalizer } from "../controller/finalizer.js";
 import { KubeClient, type Writer } from "../kube/client.js";
 import { KubeHttp } from "../kube/http.js";
 import type { KubeObject } from "../kube/object.js";
@@ -91,7 +92,7 @@ export async function restoreServices(
       continue;
     }
     if (record === undefined) continue;
-    const original = originalOf(record, service, { [Labels.proxy]: proxySelectorValue(service.metadata.namespace ?? "", record.proxyService) });
+    const original = originalOf(record, service, proxyPodSelector(service.metadata.namespace ?? "", record.proxyService));
     const selector = Object.entries(original.selector).map(([k, v]) => `${k}=${v}`).join(",");
     const ports = original.ports.map((p) => `${p.port}/${p.protocol ?? "TCP"}->${String(p.targetPort)}`).join(",");
     print(`${opts.dryRun ? "would restore" : "restoring"} Service ${where}: selector ${selector}; ports ${ports} (taken over by ProxyService ${record.proxyService})`);

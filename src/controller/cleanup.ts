@@ -1,6 +1,6 @@
 import type { V1Service, V1ServicePort } from "@kubernetes/client-node";
 import { EventReasons, Reasons } from "../api/conditions.js";
-import { Annotations, Labels, observeRecord, originalOf, proxySelectorValue, type TakeoverRecord } from "../api/takeover.js";
+import { Annotations, observeRecord, originalOf, proxyPodSelector, type TakeoverRecord } from "../api/takeover.js";
 import type { ProxyService } from "../api/types.js";
 import type { Writer } from "../kube/client.js";
 import type { KubeObject } from "../kube/object.js";
@@ -88,7 +88,7 @@ export async function restoreService(
   record: TakeoverRecord,
 ): Promise<{ selector: Record<string, string>; ports: V1ServicePort[] }> {
   const namespace = live.metadata.namespace ?? "";
-  const original = originalOf(record, live, { [Labels.proxy]: proxySelectorValue(namespace, record.proxyService) });
+  const original = originalOf(record, live, proxyPodSelector(namespace, record.proxyService));
   await client.apply(
     {
       apiVersion: "v1",

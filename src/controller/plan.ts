@@ -54,7 +54,7 @@ export interface Plan {
 /**
  * Decides what to do for one ProxyService given what the caches show. Pure: no I/O and no clock.
  * Rules, in order:
- * - render says another ProxyService holds the claim on spec.serviceName (the rule: render/claim.ts), or
+ * - render says another ProxyService holds the claim on spec.serviceName (the rule: api/claim.ts), or
  *   something is missing: touch nothing and wait (ServiceClaimedByAnother, TargetServiceMissing);
  * - the spec does not fit the Services (SpecError): touch nothing (SpecInvalid or TakeoverRefused);
  * - otherwise apply every owned object that differs from the cache, and take spec.serviceName over only

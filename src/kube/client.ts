@@ -1,10 +1,8 @@
+import { FIELD_MANAGER } from "../api/names.js";
 import type { KubeHttp } from "./http.js";
 import type { KubeObject } from "./object.js";
 import { ignoreNotFound, isConflict } from "./errors.js";
 import { collectionPath, objectPath, resourceFor, type ResourceType } from "./resources.js";
-
-/** The one field manager for every object the operator writes, so server-side apply can tell us apart from users. */
-export const FIELD_MANAGER = "proxy-service-operator";
 
 export interface ListResult<T> {
   readonly items: T[];

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { REPORTING_CONTROLLER } from "../api/names.js";
 import type { KubeObject } from "./object.js";
 import type { KubeClient } from "./client.js";
 
@@ -13,9 +14,6 @@ export interface EventInput {
   /** What the controller did or tried: "Apply", "TakeOver", "Restore", "Delete". */
   readonly action: string;
 }
-
-/** The controller name that events report, as kube-rs's recorder does: `kubectl describe` shows it. */
-export const REPORTING_CONTROLLER = "msvcbench.io/proxy-service-operator";
 
 /** What a reconcile needs of events: publish one about an object. */
 export interface EventPublisher {

@@ -1,7 +1,8 @@
 import type { DefaultedProxyService } from "../api/types.js";
 import type { DestinationRule, LoadBalancerSettings } from "./istio-types.js";
 import { ISTIO_API_VERSION } from "./istio-types.js";
-import { ownedMetadata, serviceFqdn } from "./metadata.js";
+import { serviceFqdn } from "../api/mesh.js";
+import { ownedMetadata } from "./metadata.js";
 
 /**
  * How the proxies balance over the target's pods: spec.loadBalancer, locality balancing

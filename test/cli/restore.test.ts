@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { V1Service } from "@kubernetes/client-node";
 import { Annotations, Labels, encodeTakeoverRecord, proxySelectorValue } from "../../src/api/takeover.js";
 import { restoreServices } from "../../src/cli/restore.js";
-import { FIELD_MANAGER } from "../../src/kube/client.js";
+import { FIELD_MANAGER } from "../../src/api/names.js";
 import type { KubeObject } from "../../src/kube/object.js";
 import { FakeCluster } from "../controller/fake-cluster.js";
 import { NS, service } from "../controller/fixtures.js";

@@ -6,7 +6,7 @@ import { Annotations } from "../../src/api/takeover.js";
 import type { ProxyService } from "../../src/api/types.js";
 import { FakeClock } from "../../src/controller/clock.js";
 import { cleanup } from "../../src/controller/cleanup.js";
-import { FINALIZER } from "../../src/controller/finalizer.js";
+import { FINALIZER } from "../../src/api/names.js";
 import { observe } from "../../src/controller/observe.js";
 import { ownersOf } from "../../src/controller/owner-mapping.js";
 import { planFor } from "../../src/controller/plan.js";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { V1Service } from "@kubernetes/client-node";
 import { Annotations, Labels, encodeTakeoverRecord, proxySelectorValue, type TakeoverRecord } from "../../src/api/takeover.js";
 import { restoreService } from "../../src/controller/cleanup.js";
-import { FIELD_MANAGER } from "../../src/kube/client.js";
+import { FIELD_MANAGER } from "../../src/api/names.js";
 import type { KubeObject } from "../../src/kube/object.js";
 import { FakeCluster } from "./fake-cluster.js";
 import { NS, service } from "./fixtures.js";

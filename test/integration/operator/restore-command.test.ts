@@ -3,7 +3,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { Annotations, Labels, encodeTakeoverRecord, proxySelectorValue } from "../../../src/api/takeover.js";
-import { FIELD_MANAGER } from "../../../src/kube/client.js";
+import { FIELD_MANAGER } from "../../../src/api/names.js";
 import type { KubeObject } from "../../../src/kube/object.js";
 import { adminKubeconfigPath } from "../support/cluster.js";
 import { waitFor } from "../../support/wait-for.js";
