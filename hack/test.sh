@@ -15,7 +15,7 @@ echo "==> npm ci"
 npm ci --no-audit --no-fund
 echo "==> typecheck and lint"
 npx tsc --noEmit -p tsconfig.json
-npx eslint src test bench
+npx eslint src test bench hack
 echo "==> Go: the local control plane's own tests (module hack/local-cluster)"
 (cd hack/local-cluster && gofmt -l . | (! grep .) && go test -count=1 ./...)
 echo "==> Go: the Istio tools' own tests (module hack/istio: node metadata, xDS matching, chart objects)"

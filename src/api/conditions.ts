@@ -73,7 +73,6 @@ export const EventReasons = {
   /** An owned object the spec no longer asks for was deleted (owned minus desired). */
   ObjectDeleted: "ObjectDeleted",
 } as const;
-export type EventReason = (typeof EventReasons)[keyof typeof EventReasons];
 
 /** What a caller wants a condition to be; setCondition adds the times. */
 export interface ConditionInput {

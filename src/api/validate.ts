@@ -1,5 +1,4 @@
 import { Value, type ValueError } from "@sinclair/typebox/value";
-import { SpecError } from "./errors.js";
 import { ALL_CHOICES, MAX_CHOICES, MIN_CHOICES, ProxyServiceSpecSchema, Rules, plainSchema, type RuleName } from "./schema.js";
 import { API_VERSION, KIND, type ProxyService, type ProxyServiceSpec } from "./types.js";
 
@@ -73,11 +72,6 @@ export function validateProxyService(input: unknown): { ok: true; proxyService: 
   }
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, proxyService: object as unknown as ProxyService };
-}
-
-/** A Problem as a SpecError (its field relative to spec). */
-export function toSpecError(problem: Problem): SpecError {
-  return new SpecError(problem.field.replace(/^spec\./, ""), problem.problem, problem.fix);
 }
 
 function fail(field: string, problem: string, fix: string): { ok: false; problems: Problem[] } {

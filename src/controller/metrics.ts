@@ -3,7 +3,6 @@ import type { QueueObserver } from "./queue.js";
 
 /** The reconcile results controller-runtime reports, so its dashboards work unchanged. */
 export const RESULTS = ["success", "error", "requeue", "requeue_after"] as const;
-export type ReconcileResult = (typeof RESULTS)[number];
 
 /**
  * The operator's Prometheus metrics under controller-runtime's and client-go's names and labels

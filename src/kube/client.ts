@@ -21,7 +21,10 @@ export interface Reader {
 }
 
 export interface ApplyOptions {
-  /** Take fields from another field manager. Only for the taken-over Service; see the call site for why. */
+  /**
+   * Take fields from another field manager: the taken-over Service's selector and ports, and an owned object's
+   * fields someone edited by hand (plan.ts says why for each). applyStatus always forces.
+   */
   readonly force?: boolean;
 }
 

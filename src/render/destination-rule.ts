@@ -7,8 +7,10 @@ import { ownedMetadata } from "./metadata.js";
 /**
  * How the proxies balance over the target's pods: spec.loadBalancer, locality balancing
  * switched explicitly (istio/istio#47804: with it on, least-request balances only inside each
- * zone) and the optional warm-up. exportTo "." applies it to the proxies in this namespace only,
- * so other clients of the target keep their own policy. Pure.
+ * zone) and the optional warm-up. exportTo "." keeps it to this namespace: the proxies get it, and
+ * so does any other sidecar of this namespace that calls the target directly, while clients in
+ * other namespaces keep their own policy. Whether istiod gives the proxies this rule or a user's
+ * is judged in src/api/destination-rule-conflicts.ts. Pure.
  */
 export function renderDestinationRule(proxyService: DefaultedProxyService): DestinationRule {
   const { spec, metadata } = proxyService;
@@ -29,8 +31,11 @@ export function renderDestinationRule(proxyService: DefaultedProxyService): Dest
   };
 }
 
-/** The name of the callers' DestinationRule, so the operator can delete it when callerTls goes back to DISABLE. */
-export function callerDestinationRuleName(proxyServiceName: string): string {
+/**
+ * The name of the callers' DestinationRule, beside the proxies' one (named after the ProxyService). When callerTls
+ * goes back to DISABLE it goes like any owned object the spec no longer asks for (unwanted in plan.ts), not by name.
+ */
+function callerDestinationRuleName(proxyServiceName: string): string {
   return `${proxyServiceName}-callers`;
 }
 
