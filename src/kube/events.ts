@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { REPORTING_CONTROLLER } from "../api/names.js";
 import type { KubeObject } from "./object.js";
-import type { KubeClient } from "./client.js";
+import type { Writer } from "./client.js";
 
 export type EventType = "Normal" | "Warning";
 
@@ -27,12 +27,12 @@ export interface EventPublisher {
  * once per ten minutes, so that a retried reconcile does not flood `kubectl describe`.
  */
 export class EventRecorder implements EventPublisher {
-  readonly #client: KubeClient;
+  readonly #client: Pick<Writer, "create">;
   readonly #instance: string;
   readonly #onError: (err: unknown) => void;
   readonly #recent = new Map<string, number>();
 
-  constructor(client: KubeClient, instance: string, onError: (err: unknown) => void) {
+  constructor(client: Pick<Writer, "create">, instance: string, onError: (err: unknown) => void) {
     this.#client = client;
     this.#instance = instance;
     this.#onError = onError;
