@@ -16,6 +16,8 @@ import { OWNED_KINDS, kindKey, type Caches } from "./caches.js";
 import { systemClock } from "./clock.js";
 import { startHealthServer } from "./health-server.js";
 import { summarizeEndpointSlice, type EndpointSliceSummary } from "./endpoint-slices.js";
+import { FallbackTracker } from "./availability.js";
+import { PROXY_POD_SELECTOR, summarizeProxyPod, type ProxyPodSummary } from "./proxy-pods.js";
 import { Informer } from "./informer.js";
 import { LeaderElector, type Lease, type LeaseWatch } from "./leader-election.js";
 import { ControllerMetrics } from "./metrics.js";
@@ -84,6 +86,8 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
   const destinationRules = owned.find((i) => i.resource === Resources.destinationRule)!;
   // EndpointSlices: every one in the watched namespaces (the target may be the user's Service), kept as a summary.
   const endpointSlices = new Informer<EndpointSliceSummary>(Resources.endpointSlice, scopes, deps, undefined, summarizeEndpointSlice);
+  // The proxy pods only (label-selected): their readiness decides the takeover and the fallback (availability.ts).
+  const proxyPods = new Informer<ProxyPodSummary>(Resources.pod, scopes, deps, PROXY_POD_SELECTOR, summarizeProxyPod);
   // The users' AuthorizationPolicies, in the watched namespaces (the root namespace's too when all are watched).
   const authorizationPolicies = new Informer<KubeObject>(Resources.authorizationPolicy, scopes, deps, undefined, slim);
   const caches: Caches = {
@@ -91,10 +95,11 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
     services: services.store,
     endpointSlices: endpointSlices.store,
     authorizationPolicies: authorizationPolicies.store,
+    proxyPods: proxyPods.store,
     destinationRules: destinationRules.store,
     owned: new Map(owned.map((i) => [kindKey(i.resource), i.store])),
   };
-  const informers = [proxyServices, services, endpointSlices, authorizationPolicies, ...owned];
+  const informers = [proxyServices, services, endpointSlices, authorizationPolicies, proxyPods, ...owned];
 
   const queue = new WorkQueue(
     new MaxOfRateLimiter(new ItemExponentialRateLimiter(5, 300_000), new BucketRateLimiter(clock, 10, 100)),
@@ -126,6 +131,7 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
     queue.shutdown();
     await elector?.release();
     metrics.leader.set({ name: CONTROLLER_NAME }, 0);
+    metrics.conditions.clear();
     for (const informer of informers) informer.stop();
     server.close();
     http.close();
@@ -143,9 +149,12 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
     metrics.leader.set({ name: CONTROLLER_NAME }, 1);
     log.info({ identity: opts.identity }, "became leader");
   }
+  // Without leader election this replica leads alone: it reconciles, so the "no leader" alert must not fire.
+  if (!elector) metrics.leader.set({ name: CONTROLLER_NAME }, 1);
 
   const reverts = new RevertTracker();
-  const ctx = { caches, client, events, reverts, clock, log, predict: opts.predict };
+  const fallbacks = new FallbackTracker();
+  const ctx = { caches, client, events, reverts, fallbacks, transitions: metrics, clock, log, predict: opts.predict, conditionMetrics: metrics.conditions };
   for (const p of caches.proxyServices.list()) queue.add(`${p.metadata.namespace}/${p.metadata.name}`);
   const resync = setInterval(() => {
     for (const p of caches.proxyServices.list()) queue.add(`${p.metadata.namespace}/${p.metadata.name}`);

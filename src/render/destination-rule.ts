@@ -1,5 +1,5 @@
 import type { DefaultedProxyService } from "../api/types.js";
-import type { DestinationRule, LoadBalancerSettings } from "./istio-types.js";
+import type { DestinationRule, LoadBalancerSettings, OutlierDetectionSettings } from "./istio-types.js";
 import { ISTIO_API_VERSION } from "./istio-types.js";
 import { serviceFqdn } from "../api/mesh.js";
 import { ownedMetadata } from "./metadata.js";
@@ -7,10 +7,12 @@ import { ownedMetadata } from "./metadata.js";
 /**
  * How the proxies balance over the target's pods: spec.loadBalancer, locality balancing
  * switched explicitly (istio/istio#47804: with it on, least-request balances only inside each
- * zone) and the optional warm-up. exportTo "." keeps it to this namespace: the proxies get it, and
- * so does any other sidecar of this namespace that calls the target directly, while clients in
- * other namespaces keep their own policy. Whether istiod gives the proxies this rule or a user's
- * is judged in src/api/destination-rule-conflicts.ts. Pure.
+ * zone), the optional warm-up, and outlier detection unless turned off (a pod that fails fast
+ * has few requests in flight, so least-request, and most of all a full scan, sends it more
+ * than its share; docs/api.md). exportTo "." keeps it to this
+ * namespace: the proxies get it, and so does any other sidecar of this namespace that calls the
+ * target directly, while clients in other namespaces keep their own policy. Whether istiod gives
+ * the proxies this rule or a user's is judged in src/api/destination-rule-conflicts.ts. Pure.
  */
 export function renderDestinationRule(proxyService: DefaultedProxyService): DestinationRule {
   const { spec, metadata } = proxyService;
@@ -19,6 +21,10 @@ export function renderDestinationRule(proxyService: DefaultedProxyService): Dest
     localityLbSetting: { enabled: spec.localityLoadBalancing },
     ...(spec.warmupDuration === undefined ? {} : { warmupDurationSecs: spec.warmupDuration }),
   };
+  const od = spec.outlierDetection;
+  const outlierDetection: OutlierDetectionSettings | undefined = od.enabled
+    ? { consecutive5xxErrors: od.consecutive5xxErrors, interval: od.interval, baseEjectionTime: od.baseEjectionTime, maxEjectionPercent: od.maxEjectionPercent }
+    : undefined;
   return {
     apiVersion: ISTIO_API_VERSION,
     kind: "DestinationRule",
@@ -26,7 +32,7 @@ export function renderDestinationRule(proxyService: DefaultedProxyService): Dest
     spec: {
       host: serviceFqdn(spec.target, metadata.namespace),
       exportTo: ["."],
-      trafficPolicy: { loadBalancer },
+      trafficPolicy: { loadBalancer, ...(outlierDetection === undefined ? {} : { outlierDetection }) },
     },
   };
 }

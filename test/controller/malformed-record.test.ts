@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { pino } from "pino";
+import { Registry } from "prom-client";
 import { Reasons } from "../../src/api/conditions.js";
 import { withDefaults } from "../../src/api/defaults.js";
 import { Annotations } from "../../src/api/takeover.js";
 import type { ProxyService } from "../../src/api/types.js";
 import { FakeClock } from "../../src/controller/clock.js";
 import { cleanup } from "../../src/controller/cleanup.js";
+import { ConditionMetrics } from "../../src/controller/condition-metrics.js";
 import { FINALIZER } from "../../src/api/names.js";
 import { observe } from "../../src/controller/observe.js";
 import { ownersOf } from "../../src/controller/owner-mapping.js";
@@ -15,7 +17,7 @@ import { RevertTracker } from "../../src/controller/reverts.js";
 import { Store } from "../../src/controller/store.js";
 import type { KubeObject } from "../../src/kube/object.js";
 import { FakeCluster } from "./fake-cluster.js";
-import { NS, flatPredictor, proxyService, service } from "./fixtures.js";
+import { NS, flatPredictor, freshMemory, proxyService, service } from "./fixtures.js";
 
 // A takeover record annotation that is not a record (hand-edited, truncated) is decoded once, in observe, and each
 // consumer handles the decoded value (issue 18): reconcile refuses the takeover, cleanup reports why it cannot
@@ -27,7 +29,7 @@ const MALFORMED = "{not json";
 function world(): { cluster: FakeCluster; ctx: Parameters<typeof reconcile>[1] } {
   const clock = new FakeClock(0);
   const cluster = new FakeCluster(() => clock.now());
-  const ctx = { caches: cluster.caches, client: cluster, events: cluster.eventPublisher, reverts: new RevertTracker(), clock, log: pino({ level: "silent" }), predict: flatPredictor };
+  const ctx = { caches: cluster.caches, client: cluster, events: cluster.eventPublisher, reverts: new RevertTracker(), ...freshMemory(), clock, log: pino({ level: "silent" }), predict: flatPredictor, conditionMetrics: new ConditionMetrics(new Registry()) };
   return { cluster, ctx };
 }
 
@@ -42,7 +44,7 @@ describe("a malformed takeover record", () => {
     cluster.applyAs("kubectl", sn0WithMalformedRecord(), false);
     cluster.applyAs("kubectl", { ...proxyService(), metadata: { name: "ps-s0", namespace: NS } }, false);
     cluster.sync();
-    const observed = observe(psOf(cluster)!, ctx.caches, { tracker: ctx.reverts, now: 0 });
+    const observed = observe(psOf(cluster)!, ctx.caches, { reverts: ctx.reverts, fallbacks: ctx.fallbacks, now: 0 });
     expect(observed.record).toBeUndefined();
     expect(observed.recordError).toMatch(/not JSON/);
     const plan = planFor(withDefaults(psOf(cluster)!), observed);

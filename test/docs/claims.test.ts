@@ -40,7 +40,8 @@ const cells = (line: string): string[] | undefined => (line.startsWith("|") ? li
 
 describe("the docs name only what the code has", () => {
   it("files under src/ and test/ exist", () => {
-    const named = mentions(/(?<![\w./-])((?:src|test)\/[A-Za-z0-9_./-]*[A-Za-z0-9_])/g).filter((m) => !/[*<]/.test(m.text));
+    // A glob or a placeholder (`availability*.test.ts`, `<name>.ts`) names a family of files, not one: left out.
+    const named = mentions(/(?<![\w./-])((?:src|test)\/[A-Za-z0-9_./-]*[A-Za-z0-9_])(?![\w*<])/g);
     expect(named.length).toBeGreaterThan(10);
     expect(named.filter((m) => !existsSync(path.join(root, m.text))).map(where)).toEqual([]);
   });
