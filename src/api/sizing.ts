@@ -88,6 +88,6 @@ export function proxyConcurrency(cpuRequest: Quantity): number {
  * request times the target utilisation, over Envoy's estimated CPU per request. An estimate (see
  * ENVOY_CORES_PER_1000_RPS_ESTIMATE). Pure.
  */
-export function proxyScaleOutRps(cpuRequest: Quantity, targetCPUUtilizationPercentage: number, coresPer1000Rps = ENVOY_CORES_PER_1000_RPS_ESTIMATE): number {
-  return (cpuCores(cpuRequest) * (targetCPUUtilizationPercentage / 100) * 1000) / coresPer1000Rps;
+export function proxyScaleOutRps(cpuRequest: Quantity, targetCPUUtilizationPercentage: number): number {
+  return (cpuCores(cpuRequest) * (targetCPUUtilizationPercentage / 100) * 1000) / ENVOY_CORES_PER_1000_RPS_ESTIMATE;
 }
