@@ -1,6 +1,6 @@
 // kubernetes/ from the chart (issue 11): `helm template` of the default values, split into the files
 // users of `kubectl apply -f kubernetes/` know. Shared by hack/gen-manifests.ts (writes them) and
-// test/integration/install/manifests.test.ts (fails when the committed files differ).
+// test/integration/install/chart.test.ts (fails when the committed files differ; test/hack/manifests.test.ts tests the split).
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 

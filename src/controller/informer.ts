@@ -1,6 +1,7 @@
 import type { Reader } from "../kube/client.js";
 import type { KubeObject } from "../kube/object.js";
 import type { ResourceType } from "../kube/resources.js";
+import type { openWatch } from "../kube/watch.js";
 import type { Clock } from "./clock.js";
 import { Store, type StoreChange } from "./store.js";
 import { Watcher, type WatcherEvent } from "./watcher.js";
@@ -23,7 +24,7 @@ export class Informer<T extends KubeObject> {
   constructor(
     resource: ResourceType,
     scopes: readonly (string | undefined)[],
-    deps: { reader: Reader; clock: Clock; onError: (err: unknown, phase: string) => void },
+    deps: { reader: Reader; clock: Clock; onError: (err: unknown, phase: string) => void; openWatch?: typeof openWatch },
     labelSelector?: string,
     /** Applied to every object before it is cached: drop what the reconciler never reads, to save memory. */
     readonly transform: (obj: T) => T = (obj) => obj,
@@ -40,6 +41,7 @@ export class Informer<T extends KubeObject> {
             clock: deps.clock,
             emit: (e) => this.#reflect(namespace, e),
             onError: (err, phase) => deps.onError(err, phase),
+            ...(deps.openWatch === undefined ? {} : { openWatch: deps.openWatch }),
           },
         ),
     );
