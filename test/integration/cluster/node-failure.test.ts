@@ -82,7 +82,13 @@ describe("a node whose kubelet stops", () => {
       interval: 100,
       description: `node ${node} Unknown`,
     });
-    const tainted = await core.readNode({ name: node });
+    // The controller adds the two taints in separate passes (NoSchedule by condition, NoExecute from its
+    // rate-limited tainting queue), in either order.
+    const tainted = await waitFor(async () => {
+      const n = await core.readNode({ name: node });
+      const effects = (n.spec?.taints ?? []).filter((t) => t.key === "node.kubernetes.io/unreachable").map((t) => t.effect);
+      return effects.includes("NoExecute") && effects.includes("NoSchedule") ? n : undefined;
+    }, { timeout: 10_000, interval: 100, description: `node ${node} tainted unreachable, NoSchedule and NoExecute` });
     expect(tainted.spec?.taints).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ key: "node.kubernetes.io/unreachable", effect: "NoSchedule" }),
