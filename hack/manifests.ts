@@ -33,6 +33,7 @@ const FILES: Record<string, { file: string; what: string }> = {
   "templates/serviceaccount.yaml": { file: "operator.yaml", what: "The operator: its Namespace, ServiceAccount, Deployment and metrics Service." },
   "templates/deployment.yaml": { file: "operator.yaml", what: "" },
   "templates/service.yaml": { file: "operator.yaml", what: "" },
+  "templates/poddisruptionbudget.yaml": { file: "operator.yaml", what: "" },
 };
 
 /** Runs `hack/helm.sh template` with the default values (CRDs included). */
