@@ -58,7 +58,7 @@ describe("cache transforms", () => {
           portLevelSettings: [{ port: { number: 80 }, tls: { mode: "DISABLE" }, outlierDetection: {} }],
         },
       },
-    } as KubeObject;
+    } as unknown as KubeObject;
     expect(slimDestinationRule(user)).toEqual({
       apiVersion: "networking.istio.io/v1",
       kind: "DestinationRule",
@@ -72,9 +72,9 @@ describe("cache transforms", () => {
     });
     // A trafficPolicy with nothing the condition reads still wins a merge whole, so it stays, empty.
     const onlyPool = { ...user, spec: { host: "h", trafficPolicy: { connectionPool: {} } } } as KubeObject;
-    expect((slimDestinationRule(onlyPool) as { spec: unknown }).spec).toEqual({ host: "h", trafficPolicy: {} });
+    expect((slimDestinationRule(onlyPool) as unknown as { spec: unknown }).spec).toEqual({ host: "h", trafficPolicy: {} });
     const ours = { ...user, metadata: { ...user.metadata, ownerReferences: [{ apiVersion: "msvcbench.io/v1alpha1", kind: "ProxyService", name: "ps", uid: "p", controller: true }] } } as KubeObject;
-    expect((slimDestinationRule(ours) as { spec: unknown }).spec).toEqual((user as { spec: unknown }).spec);
+    expect((slimDestinationRule(ours) as unknown as { spec: unknown }).spec).toEqual((user as unknown as { spec: unknown }).spec);
   });
 
   it("an AuthorizationPolicy loses its status and managedFields, and keeps its spec", () => {
