@@ -8,6 +8,9 @@
 #                                             (etcd, apiserver, controller-manager, scheduler, kubelet-sim, istiod)
 #   hack/local-cluster.sh kubectl ARGS...     kubectl of the cluster's own release, as the admin
 #   hack/local-cluster.sh kubeconfig          print the admin kubeconfig's path
+#   hack/local-cluster.sh node stop|start NODE
+#                                             stop or start one simulated node's kubelet (a node failure: the
+#                                             Node turns Unknown, its pods NotReady, then they are evicted)
 #   hack/local-cluster.sh build               only build the binaries (if their sources changed)
 #   hack/local-cluster.sh istioctl ARGS...    istioctl of the pinned Istio, against the cluster as the admin
 #   hack/local-cluster.sh xds NAMESPACE/POD   the xDS istiod sends to that pod: {listeners, routes, clusters, endpoints}
@@ -158,7 +161,7 @@ case "$cmd" in
     build_istio
     run_istio "$cmd" "$@"
     ;;
-  status | kubectl | kubeconfig)
+  status | kubectl | kubeconfig | node)
     if [[ ! -f "$state/cluster.json" ]]; then
       echo "local-cluster: down (no cluster in $state)" >&2
       exit 1

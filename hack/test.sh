@@ -4,7 +4,9 @@
 # local control plane (built on first use by the integration suite's global setup), and
 # Debian's haproxy package for the testbed (bench/lor installs it when it is missing), Helm from its
 # Go module (hack/helm.sh) and the operator's image with Debian's podman (hack/image.sh, which
-# installs podman when it is missing); both are cached, so a second run only checks them.
+# installs podman when it is missing); both are cached, so a second run only checks them. Debian's prometheus
+# package (promtool for the alerts' tests, the server for test/integration/observability) is installed by
+# hack/prometheus.sh when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +18,9 @@ npm ci --no-audit --no-fund
 echo "==> typecheck and lint"
 npx tsc --noEmit -p tsconfig.json
 npx eslint src test bench
+echo "==> alerts: promtool check rules and promtool test rules (Debian's prometheus, hack/prometheus.sh)"
+hack/prometheus.sh promtool check rules charts/proxy-service-operator/files/prometheus-rules.yaml
+hack/prometheus.sh promtool test rules test/observability/prometheus-rules.test.yaml
 echo "==> Go: the local control plane's own tests (module hack/local-cluster)"
 (cd hack/local-cluster && gofmt -l . | (! grep .) && go test -count=1 ./...)
 echo "==> Go: the Istio tools' own tests (module hack/istio: node metadata, xDS matching, chart objects)"

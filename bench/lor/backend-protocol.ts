@@ -2,8 +2,10 @@
 
 /** Counters since the backend process started; the runner subtracts two snapshots. */
 export interface BackendStats {
-  /** Requests completed, per replica. */
+  /** Requests completed, per replica (503s of a failing replica not included). */
   served: number[];
+  /** Requests answered with 503 by a failing replica, per replica. */
+  failed: number[];
   /** Milliseconds spent in service (timer start to reply), per replica: the measured service time. */
   busyMs: number[];
   /** Requests waiting in each replica's FIFO queue right now. */

@@ -12,6 +12,8 @@ export interface BackendOptions {
   /** `exp`, `det` or `lognormal[:cv]`. */
   service: string;
   seed: number;
+  /** The last `count` replicas answer a share `rate` of their requests with 503 after `ms`. */
+  failing?: { count: number; rate: number; ms: number };
 }
 
 export interface RunningBackends {
@@ -31,6 +33,7 @@ export async function startBackends(options: BackendOptions): Promise<RunningBac
     "--mean-ms", String(options.meanMs),
     "--service", options.service,
     "--seed", String(options.seed),
+    ...(options.failing === undefined ? [] : ["--failing", String(options.failing.count), "--failure-rate", String(options.failing.rate), "--failure-ms", String(options.failing.ms)]),
   ];
   // tsx as a loader, so that the child runs the TypeScript source like the parent does.
   const child = track(fork(BACKEND_MODULE, args, { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] }));

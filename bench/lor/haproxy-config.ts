@@ -18,11 +18,26 @@
 /** The balancing algorithm of one backend section: `random<d>` is `balance random(<d>)`. */
 export type Balance = `random${number}` | "leastconn";
 
+/**
+ * HAProxy's outlier detection (configuration manual, "observe", "error-limit", "on-error"): with
+ * `observe layer7` every response is watched, and `errorLimit` consecutive 5xx mark the server
+ * down at once (`on-error mark-down`). It comes back at the first passing health check, which
+ * here is a TCP connect every `ejectionMs` (`inter`, and `fastinter`/`downinter` so the pace does
+ * not change once it is down): the failing replica still accepts connections, so it is out for
+ * about `ejectionMs`, like Envoy's ejection for base_ejection_time. Each backend section watches
+ * its own servers, as each Envoy does.
+ */
+export interface HaproxyOutlierDetection {
+  errorLimit: number;
+  ejectionMs: number;
+}
+
 /** One balancer: a frontend on `port` feeding a backend section over all `servers`. */
 export interface BalancerSection {
   name: string;
   port: number;
   balance: Balance;
+  outlierDetection?: HaproxyOutlierDetection;
 }
 
 export interface HaproxyLayout {
@@ -40,6 +55,14 @@ export function balanceLine(balance: Balance): string {
   const draws = Number(balance.slice("random".length));
   if (!Number.isInteger(draws) || draws < 1) throw new Error(`haproxy-config: "${balance}" has no valid number of draws`);
   return `balance random(${draws})`;
+}
+
+/** The server-line options of HAProxy's outlier detection, or nothing. */
+export function observeSuffix(od: HaproxyOutlierDetection | undefined): string {
+  if (od === undefined) return "";
+  if (!(Number.isInteger(od.errorLimit) && od.errorLimit >= 1) || !(od.ejectionMs > 0)) throw new Error(`haproxy-config: outlier detection needs errorLimit >= 1 and ejectionMs > 0, got ${JSON.stringify(od)}`);
+  const t = `${Math.round(od.ejectionMs)}ms`;
+  return ` check inter ${t} fastinter ${t} downinter ${t} rise 1 fall 1 observe layer7 error-limit ${od.errorLimit} on-error mark-down`;
 }
 
 /** Renders the configuration text. Pure. */
@@ -67,7 +90,7 @@ export function renderHaproxyConfig(layout: HaproxyLayout): string {
       `backend be_${section.name}`,
       `  ${balanceLine(section.balance)}`,
       // No `maxconn` on servers (default 0 = unlimited): HAProxy must not queue; the replica does.
-      ...layout.servers.map((port, i) => `  server s${i} 127.0.0.1:${port} weight ${SERVER_WEIGHT}`),
+      ...layout.servers.map((port, i) => `  server s${i} 127.0.0.1:${port} weight ${SERVER_WEIGHT}${observeSuffix(section.outlierDetection)}`),
     );
   }
   return lines.join("\n") + "\n";

@@ -30,6 +30,8 @@ export interface LoadResult {
   /** Latencies of the measured, successful requests, in milliseconds, in completion order. */
   latenciesMs: Float64Array;
   measured: number;
+  /** Measured requests answered with an HTTP 5xx (a failing replica's errors); not in `measured`. */
+  failedMeasured: number;
   errors: number;
   /** Up to five error messages, to explain a non-zero count. */
   errorSamples: string[];
@@ -61,6 +63,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const perBackend = new Array<number>(options.replicas).fill(0);
   const errorSamples: string[] = [];
   let measuredOk = 0;
+  let failedMeasured = 0;
   let errors = 0;
   let done = 0;
   let lastCompletion = 0;
@@ -86,6 +89,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       resolve({
         latenciesMs: latencies.slice(0, measuredOk),
         measured: measuredOk,
+        failedMeasured,
         errors,
         errorSamples,
         perBackend,
@@ -97,13 +101,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     };
     const watchdog = setTimeout(finish, hardDeadline - performance.now());
 
-    const complete = (i: number, ok: boolean, backend: number, message?: string): void => {
+    const complete = (i: number, ok: boolean, backend: number, message?: string, status?: number): void => {
       done += 1;
       const now = performance.now();
       lastCompletion = Math.max(lastCompletion, now);
       if (ok && now >= firstMeasuredStart && now <= lastSend) completedInWindow += 1;
       if (!ok) {
         errors += 1;
+        if (status !== undefined && status >= 500 && i >= options.warmup) failedMeasured += 1;
         if (message !== undefined && errorSamples.length < 5) errorSamples.push(message);
       } else if (i >= options.warmup) {
         latencies[measuredOk++] = now - (start + (schedule[i] ?? 0));
@@ -118,17 +123,17 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       sendLag[i] = performance.now() - scheduled;
       if (i === options.warmup) firstMeasuredStart = scheduled;
       let settled = false;
-      const settle = (ok: boolean, backend: number, message?: string): void => {
+      const settle = (ok: boolean, backend: number, message?: string, status?: number): void => {
         if (settled) return;
         settled = true;
-        complete(i, ok, backend, message);
+        complete(i, ok, backend, message, status);
       };
       const req = request(
         { host: "127.0.0.1", port: options.target(caller, uniform), path: "/", method: "GET", agent: agents[caller] },
         (res) => {
           const backend = Number(res.headers["x-backend"] ?? -1);
           res.resume();
-          res.once("end", () => settle(res.statusCode === 200, backend, `HTTP ${res.statusCode}`));
+          res.once("end", () => settle(res.statusCode === 200, backend, `HTTP ${res.statusCode}`, res.statusCode));
           res.once("error", (err) => settle(false, -1, err.message));
         },
       );

@@ -11,7 +11,7 @@ import { parseService } from "./random.js";
 import { formatTable, plotSpecs, TABLE_LEGEND } from "./report.js";
 import type { ScenarioResult } from "./scenario.js";
 import { disturbance, runSweep, type SweepOutput } from "./sweep.js";
-import { choicesSweep, claimSweep, defaultSweep, type Group, smokeSweep } from "./sweeps.js";
+import { choicesSweep, claimSweep, defaultSweep, failingSweep, type Group, smokeSweep } from "./sweeps.js";
 
 const positive = (flag: string) => (text: string): number => {
   const v = Number(text);
@@ -21,7 +21,7 @@ const positive = (flag: string) => (text: string): number => {
 
 const program = new Command("lor")
   .description("Loopback testbed: real HAProxy in sidecar and ProxyService layouts, open-loop load, latency and CPU")
-  .option("--sweep <name>", "default | claim | choices | smoke", "default")
+  .option("--sweep <name>", "default | claim | choices | failing | smoke", "default")
   .option("--smoke", "same as --sweep smoke")
   .option("--scale <factor>", "multiply every duration of the default, claim and choices sweeps", positive("--scale"), 1)
   .option("--service <dist>", "service-time distribution of the claim sweep: exp, det, lognormal[:cv]", "exp")
@@ -42,7 +42,8 @@ function sweepGroups(name: string): Group[] {
   if (name === "smoke") return smokeSweep();
   if (name === "claim") return claimSweep(opts.scale, opts.service);
   if (name === "choices") return choicesSweep(opts.scale);
-  return program.error(`--sweep: unknown sweep "${name}"; use default, claim, choices or smoke`);
+  if (name === "failing") return failingSweep(opts.scale);
+  return program.error(`--sweep: unknown sweep "${name}"; use default, claim, choices, failing or smoke`);
 }
 let groups = sweepGroups(sweep);
 if (opts.seed !== undefined) {

@@ -1,7 +1,7 @@
 /** One testbed configuration: what it is, how to run it, and what it measured. */
 import { type RunningBackends, freePorts, startBackends } from "./backends.js";
 import { processCpuSeconds } from "./children.js";
-import { type Balance, balanceLine, type BalancerSection } from "./haproxy-config.js";
+import { type Balance, balanceLine, type BalancerSection, type HaproxyOutlierDetection } from "./haproxy-config.js";
 import { type RunningHaproxy, startHaproxy } from "./haproxy.js";
 import { runLoad } from "./load.js";
 import { summarize } from "./summary.js";
@@ -38,6 +38,10 @@ export interface Scenario {
   requests: number;
   warmup: number;
   seed: number;
+  /** The last `count` replicas answer a share `rate` of their requests with 503 after `ms`. */
+  failing?: { count: number; rate: number; ms: number };
+  /** HAProxy's observe layer7 / error-limit / on-error mark-down on every balancer's servers. */
+  outlierDetection?: HaproxyOutlierDetection;
 }
 
 export interface ScenarioResult {
@@ -52,6 +56,8 @@ export interface ScenarioResult {
   p95Ms: number;
   p99Ms: number;
   measured: number;
+  /** Share of measured requests answered with a 5xx by a failing replica (latencies cover the others). */
+  failedFraction: number;
   errors: number;
   errorSamples: string[];
   /** Fraction of measured requests per replica. */
@@ -90,7 +96,7 @@ export function scenarioLabel(s: Pick<Scenario, "mode" | "policy" | "proxies">):
 
 function sectionsFor(s: Scenario, ports: readonly number[]): BalancerSection[] {
   const balance = balanceFor(s.policy, s.replicas);
-  return ports.map((port, i) => ({ name: `${s.mode}${i}`, port, balance }));
+  return ports.map((port, i) => ({ name: `${s.mode}${i}`, port, balance, ...(s.outlierDetection === undefined ? {} : { outlierDetection: s.outlierDetection }) }));
 }
 
 /** Starts backends and HAProxy for `s`, runs the load, stops everything, and returns what it measured. */
@@ -101,7 +107,7 @@ export async function runScenario(s: Scenario): Promise<ScenarioResult> {
   let backends: RunningBackends | undefined;
   let haproxy: RunningHaproxy | undefined;
   try {
-    backends = await startBackends({ replicas: s.replicas, workers: s.workers, meanMs: s.meanMs, service: s.service, seed: s.seed });
+    backends = await startBackends({ replicas: s.replicas, workers: s.workers, meanMs: s.meanMs, service: s.service, seed: s.seed, ...(s.failing === undefined ? {} : { failing: s.failing }) });
     const balancerCount = s.mode === "sidecar" ? s.callers : s.mode === "proxy" ? s.proxies : 0;
     const frontPorts = balancerCount > 0 ? await freePorts(balancerCount) : [];
     const sections = sectionsFor(s, frontPorts);
@@ -151,6 +157,7 @@ export async function runScenario(s: Scenario): Promise<ScenarioResult> {
       p95Ms: latency.p95,
       p99Ms: latency.p99,
       measured: load.measured,
+      failedFraction: load.measured + load.failedMeasured > 0 ? load.failedMeasured / (load.measured + load.failedMeasured) : 0,
       errors: load.errors,
       errorSamples: load.errorSamples,
       shares,

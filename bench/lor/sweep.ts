@@ -116,7 +116,7 @@ export async function runSweep(sweep: string, groups: readonly Group[], options:
         const r = earlier ?? (await runUndisturbed(s, log, options.retryDisturbedMs));
         log(
           `${g.name.padEnd(8)} ${r.label.padEnd(28)} C=${s.callers} R=${s.replicas} K=${s.proxies} rho=${s.rho} ` +
-            `req/s=${r.throughput.toFixed(0)} mean=${r.meanMs.toFixed(1)} p95=${r.p95Ms.toFixed(1)} p99=${r.p99Ms.toFixed(1)} errors=${r.errors}`,
+            `req/s=${r.throughput.toFixed(0)} mean=${r.meanMs.toFixed(1)} p95=${r.p95Ms.toFixed(1)} p99=${r.p99Ms.toFixed(1)} errors=${r.errors} failed=${(100 * r.failedFraction).toFixed(2)}%`,
         );
         results.push(r);
         const partial = [...out, { group: { name: g.name, title: g.title, axis: g.axis }, results }];

@@ -179,3 +179,28 @@ export function smokeSweep(): Group[] {
     },
   ];
 }
+
+/** The fast-failing replica of the failing sweep: the last of 10 answers every request with 503 after 1 ms. */
+export const FAILING = { count: 1, rate: 1, ms: 1 } as const;
+/** HAProxy's outlier detection in the failing sweep: 5 errors in a row (Envoy's consecutive_5xx), out for 10 s. */
+export const FAILING_OUTLIER_DETECTION = { errorLimit: 5, ejectionMs: 10_000 } as const;
+
+/**
+ * A replica that fails fast (issue 19): 30 callers, 10 replicas, rho 0.8, the last replica
+ * answering 503 in 1 ms, in the sidecar layout and one proxy (two choices and a full scan), with
+ * and without HAProxy's outlier detection. 45 s of load each (`scale` multiplies it): long enough
+ * for several 10 s ejections; about 5 minutes in all.
+ */
+export function failingSweep(scale = 1): Group[] {
+  const layouts: ReadonlyArray<readonly [Mode, Policy]> = [
+    ["sidecar", "lr2"],
+    ["proxy", "lr2"],
+    ["proxy", "leastconn"],
+  ];
+  const make = (outlierDetection: boolean) => (mode: Mode, policy: Policy): Scenario =>
+    sized({ ...BASE, mode, policy, failing: FAILING, ...(outlierDetection ? { outlierDetection: FAILING_OUTLIER_DETECTION } : {}) }, 45 * scale);
+  return [
+    { name: "failing", title: "One replica failing fast (503 in 1 ms), no outlier detection (30 callers, 10 replicas, rho 0.8)", axis: "none", scenarios: layouts.map(([m, p]) => make(false)(m, p)) },
+    { name: "failing-od", title: "One replica failing fast, HAProxy outlier detection (5 errors in a row, out for 10 s)", axis: "none", scenarios: layouts.map(([m, p]) => make(true)(m, p)) },
+  ];
+}

@@ -41,6 +41,13 @@ const fourCmd = `${mainCmd} --proxy-choices 4`;
 const choicesKCmd = "proxy-service simulate --markdown --requests 400000 --callers 100 --replicas 20 --load 0.9 --mode proxy --sweep choices=2,4,all --sweep proxies=1,2,3,4,5,8,16,32";
 const affordCmd = "proxy-service simulate --afford --markdown --callers 100 --replicas 20 --load 0.8 --rate 580";
 const affordAllCmd = `${affordCmd} --proxy-choices all`;
+const compareSmallCmd = "proxy-service simulate --compare --markdown --requests 400000 --callers 60 --replicas 20 --load 0.8 --proxies 4";
+const compareLargeCmd = "proxy-service simulate --compare --markdown --requests 400000 --callers 300 --replicas 50 --load 0.9 --proxies 4";
+const compareGridCmd = "proxy-service simulate --compare --json --requests 400000 --sweep load=0.8,0.9 --sweep callers=10,30,100,300 --sweep replicas=5,20,50,100";
+// Ten simulated minutes at a 20 ms mean service time (800 and 2,250 req/s), so outlier detection's 30 s ejections repeat.
+const failSmallCmd = "proxy-service simulate --compare --markdown --service-mean 20ms --requests 480000 --callers 60 --replicas 20 --load 0.8 --failing-replicas 1 --sweep outlier-detection=off,on";
+const failLargeCmd = "proxy-service simulate --compare --markdown --service-mean 20ms --requests 1350000 --callers 300 --replicas 50 --load 0.9 --failing-replicas 1 --sweep outlier-detection=off,on";
+const slowCmd = "proxy-service simulate --compare --markdown --requests 400000 --callers 60 --replicas 20 --load 0.7 --slow-replicas 1 --slowdown 3";
 
 const main = tables(run(mainCmd));
 const byK = tables(run(kCmd));
@@ -54,6 +61,15 @@ const four = tables(run(fourCmd));
 const choicesK = tables(run(choicesKCmd));
 const afford = run(affordCmd).trim();
 const affordAll = run(affordAllCmd).trim();
+const compareSmall = run(compareSmallCmd).trim();
+const compareLarge = run(compareLargeCmd).trim();
+const compareGrid = run(compareGridCmd)
+  .trim()
+  .split("\n")
+  .map((l) => JSON.parse(l) as { load: number; callers: number; replicas: number; setup: string; mean: number; p95: number });
+const failSmall = run(failSmallCmd).trim();
+const failLarge = run(failLargeCmd).trim();
+const slow = run(slowCmd).trim();
 
 /** Rows of a Markdown ratio table as records keyed by header. */
 function rows(markdown: string): Array<Record<string, string>> {
@@ -117,6 +133,54 @@ const bestGain = Math.max(...allRows.map((r) => Number(r["mean ratio"])));
 const kRows = rows(byK.ratios);
 const firstK = kRows[0];
 const lastK = kRows.filter((r) => r["load"] === firstK?.["load"]).at(-1);
+
+/** The --compare grid as one table per load: each alternative's mean / p95 ratio against the sidecars' default. */
+const ALTERNATIVES = [
+  ["sidecar-peak-ewma", "sidecar peak EWMA"],
+  ["sidecar-orca-wrr", "sidecar ORCA WRR"],
+  ["sidecar-prequal", "sidecar Prequal"],
+  ["proxy1-two-choices", "one proxy, two choices"],
+  ["proxy1-full-scan", "one proxy, full scan"],
+] as const;
+type GridRun = (typeof compareGrid)[number];
+const gridPoints = [...new Set(compareGrid.map((g) => `${g.load}|${g.callers}|${g.replicas}`))].map((k) => {
+  const [load, callers, replicas] = k.split("|").map(Number) as [number, number, number];
+  const at = (setup: string): GridRun => {
+    const found = compareGrid.find((g) => g.load === load && g.callers === callers && g.replicas === replicas && g.setup === setup);
+    if (found === undefined) throw new Error(`no ${setup} at ${k}`);
+    return found;
+  };
+  const base = at("sidecar-two-choices");
+  const ratio = (setup: string): { mean: number; p95: number } => ({ mean: base.mean / at(setup).mean, p95: base.p95 / at(setup).p95 });
+  return { load, callers, replicas, ratios: Object.fromEntries(ALTERNATIVES.map(([key]) => [key, ratio(key)])) as Record<string, { mean: number; p95: number }> };
+});
+const gridTables = [...new Set(gridPoints.map((g) => g.load))]
+  .map((load) => {
+    const header = `| load ${load}: callers, replicas | ${ALTERNATIVES.map(([, label]) => label).join(" | ")} |`;
+    const rule = `| ---: | ${ALTERNATIVES.map(() => "---:").join(" | ")} |`;
+    const body = gridPoints
+      .filter((g) => g.load === load)
+      .map((g) => {
+        const cells = ALTERNATIVES.map(([key]) => {
+          const r = g.ratios[key] as { mean: number; p95: number };
+          return `${r.mean.toFixed(2)} / ${r.p95.toFixed(2)}`;
+        });
+        return `| ${g.callers}, ${g.replicas} | ${cells.join(" | ")} |`;
+      });
+    return [header, rule, ...body].join("\n");
+  })
+  .join("\n\n");
+// Statements about the grid, computed from it.
+const meanOf = (g: (typeof gridPoints)[number], key: string): number => (g.ratios[key] as { mean: number }).mean;
+const bestSidecar = (g: (typeof gridPoints)[number]): number => Math.max(meanOf(g, "sidecar-peak-ewma"), meanOf(g, "sidecar-orca-wrr"), meanOf(g, "sidecar-prequal"));
+const prequalBest = gridPoints.filter((g) => meanOf(g, "sidecar-prequal") === bestSidecar(g)).length;
+const beatsProxy = gridPoints.filter((g) => bestSidecar(g) >= meanOf(g, "proxy1-two-choices"));
+const within10 = gridPoints.filter((g) => bestSidecar(g) >= 0.9 * meanOf(g, "proxy1-two-choices"));
+const fullScanMargin = Math.min(...gridPoints.map((g) => meanOf(g, "proxy1-full-scan") / bestSidecar(g)));
+const ewmaWorse = gridPoints.filter((g) => meanOf(g, "sidecar-peak-ewma") < 1).length;
+const orcaWorse = gridPoints.filter((g) => meanOf(g, "sidecar-orca-wrr") < 1).length;
+const prequalRange = [Math.min(...gridPoints.map((g) => meanOf(g, "sidecar-prequal"))), Math.max(...gridPoints.map((g) => meanOf(g, "sidecar-prequal")))];
+const pointList = (ps: typeof gridPoints): string => (ps.length === 0 ? "none" : ps.map((g) => `${g.callers} callers / ${g.replicas} replicas at load ${g.load}`).join("; "));
 
 const benchFile = join(root, "bench", "results", "sim.json");
 const bench = existsSync(benchFile)
@@ -277,9 +341,103 @@ ${fence(drawsCmd)}
 
 ${draws.results}
 
+## Which one should I use?
+
+Users with uneven load can now turn on other things than a ProxyService, each without the extra
+hop, each still deciding in every caller's sidecar:
+
+- **Backend-reported load** (\`--policy orca-wrr\`): Istio's DestinationRule \`BackendUtilizationLB\`,
+  Envoy's \`client_side_weighted_round_robin\`: every sidecar weights the replicas by the load they
+  report in ORCA headers (qps / (utilisation + eps / qps x penalty), recomputed every second, after a
+  10 s blackout). The application must send the reports.
+- **Latency-aware choice** (\`--policy peak-ewma\`): Linkerd's default balancer, an Envoy contrib
+  policy reachable in Istio only through an EnvoyFilter: two random replicas, the lower moving peak
+  latency x (outstanding + 1) wins.
+- **Probing** (\`--policy prequal\`): Prequal (NSDI 2024, proposed for Envoy in envoyproxy/envoy#42091
+  and #43915, not available yet): each sidecar probes three replicas per request for their requests
+  in flight and latency and picks by the hot-cold rule.
+
+Every parameter is the real implementation's default, named with its source in
+\`src/sim/policy-params.ts\`; they are wall-clock timers there, converted here with the mean service
+time (\`--service-mean\`, 20 ms when absent). \`--compare\` puts them beside a ProxyService for one shape:
+
+${fence(compareSmallCmd)}
+
+${compareSmall}
+
+${fence(compareLargeCmd)}
+
+${compareLarge}
+
+Over the grid of the first section (each cell: the sidecars' default latency over the setup's,
+**mean / p95**; above 1 is faster than today's sidecars):
+
+${fence(compareGridCmd)}
+
+${gridTables}
+
+What the grid says:
+
+- **Prequal is the only alternative that helps**: its sidecars beat the default by ${prequalRange[0]?.toFixed(2)}x to
+  ${prequalRange[1]?.toFixed(2)}x (mean) and it is the best sidecar alternative at ${prequalBest} of ${gridPoints.length} points, because a probe reads
+  the replica's own requests in flight, which no sidecar can count. It still degrades as callers
+  multiply: each sidecar sends rarely, so its probes are older when it uses them.
+- **Peak EWMA** is no better than two choices here (worse at ${ewmaWorse} of ${gridPoints.length} points): with equal replicas
+  every latency it sees is mostly queueing noise, and the peak keeps the noisiest value for the
+  10 s decay. It earns its keep with replicas of unequal speed (below).
+- **ORCA round robin** is worse than two choices at ${orcaWorse} of ${gridPoints.length} points: it balances the *rates* each replica
+  can take, refreshed once a second, not the queues of the moment, so with equal replicas it is
+  round robin from each sidecar, close to random once there are many callers. It earns its keep
+  with unequal replicas and failing ones (below), not with uneven instantaneous load.
+- **Where an alternative without the hop comes close to a ProxyService**: the best sidecar
+  alternative reaches at least 90 % of one proxy with two choices at ${within10.length} of ${gridPoints.length} points
+  (${pointList(within10)}) and beats it at ${beatsProxy.length} (${pointList(beatsProxy)}).
+- **Where the ProxyService wins**: everywhere else, and with a full scan (\`leastRequest.choices: All\`)
+  at every point of the grid, by at least ${fullScanMargin.toFixed(2)}x over the best sidecar alternative. Prequal is also
+  not available in Istio today, while a ProxyService is.
+
+A replica three times slower than the rest (a noisy neighbour) is where the latency-aware and
+load-reporting policies do what they were built for:
+
+${fence(slowCmd)}
+
+${slow}
+
+## A replica that fails fast
+
+A replica that answers errors in a millisecond (a broken dependency, a bad config) always has few
+requests in flight, so least-request sends it more than its share, and a full scan in one proxy
+sends it the most; Prequal (its probes report few requests in flight and a low latency) and peak
+EWMA (its latency is low) are drawn to it too. \`--failing-replicas 1\` makes the last replica answer
+every request with an error after 1 ms; \`--outlier-detection on\` turns on Envoy's consecutive-5xx
+ejection at every balancer with Envoy's defaults (5 errors in a row, 30 s times the number of
+ejections, at most 300 s, at most 10 % of the replicas). Latencies are of the successful requests;
+"failed" is the share of all requests answered with an error. Ten simulated minutes each:
+
+${fence(failSmallCmd)}
+
+${failSmall}
+
+${fence(failLargeCmd)}
+
+${failLarge}
+
+Outlier detection is what protects the users, whatever the policy: each sidecar must see the 5
+errors itself before it ejects, so with many callers the sidecars together let through hundreds of
+errors per ejection round, where one proxy lets through 5. ORCA round robin needs no ejection to
+starve a fast-failing replica: its busy share is near zero, so with the error penalty its weight
+is its own request rate, which falls with every weight update as it gets less traffic (a healthy
+replica's weight is its capacity, whatever its traffic). It is the only policy that fails fewer
+requests than its share without outlier detection, but its latency is the worst.
+
 ## Validation against closed forms
 
-The same cases run in \`test/sim/validation.test.ts\` (which asserts agreement within 3 %):
+The same cases run in \`test/sim/validation.test.ts\`, \`test/sim/alternatives.test.ts\` and
+\`test/sim/replica-faults.test.ts\` (which assert agreement within 3 %, the failed share within 5 %).
+The alternatives are checked in limiting cases where they must become a policy with a closed form:
+peak EWMA whose average cannot move is two-choice least-request; ORCA round robin with every
+replica in its blackout is round robin; Prequal with two fresh probes, a pool of two and quantile 0
+picks the least of two global counts, the supermarket model:
 
 ${fence(validateCmd)}
 
@@ -305,7 +463,9 @@ ${benchText}
 - A balancer's view updates the instant a response completes; real proxies learn it one network hop later.
 - Proxies have no capacity limit of their own and add only the constant \`--hop-latency\`.
 - Callers pick a proxy uniformly per request (as kube-proxy's random endpoint choice would); connection reuse can make real traffic stickier.
-- Service times are independent of the replica and of its load.
+- Service times are independent of the replica and of its load (apart from \`--slow-replicas\`).
+- No retries: Istio retries some 503s by default, which hides part of a failing replica's errors at the cost of extra load.
+- Prequal's replicas estimate their latency per count in flight with a moving average, where the paper takes a recent median, and probes never fail or lag.
 `;
 
 writeFileSync(join(root, "docs", "simulate.md"), page);

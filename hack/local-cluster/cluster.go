@@ -39,6 +39,13 @@ func runUp(stateDir string, args []string) error {
 	flags := flag.NewFlagSet("up", flag.ExitOnError)
 	nodes := flags.Int("nodes", 3, "number of simulated nodes (only when the cluster is first created)")
 	controllerQPS := flags.Int("controller-qps", 0, "the controller manager's client rate limit, requests per second, burst 1.5 times that (only when the cluster is first created; 0: upstream's default of 20, burst 30)")
+	var t timings
+	flags.DurationVar(&t.LeaseRenewInterval.Duration, "lease-renew-interval", defaultTimings.LeaseRenewInterval.Duration, "how often each simulated node renews its Lease (only when the cluster is first created)")
+	flags.DurationVar(&t.NodeMonitorPeriod.Duration, "node-monitor-period", defaultTimings.NodeMonitorPeriod.Duration, "kube-controller-manager --node-monitor-period: how often the node-lifecycle controller checks the nodes (only when the cluster is first created)")
+	flags.DurationVar(&t.NodeMonitorGracePeriod.Duration, "node-monitor-grace-period", defaultTimings.NodeMonitorGracePeriod.Duration, "kube-controller-manager --node-monitor-grace-period: a node whose kubelet is silent this long turns Unknown and its pods NotReady (only when the cluster is first created)")
+	flags.Int64Var(&t.TolerationSeconds, "toleration-seconds", defaultTimings.TolerationSeconds, "kube-apiserver --default-not-ready-toleration-seconds and --default-unreachable-toleration-seconds: how long pods stay on a NotReady or unreachable node before they are evicted (only when the cluster is first created)")
+	flags.DurationVar(&t.CrashLoopBackOff.Duration, "crash-loop-backoff", defaultTimings.CrashLoopBackOff.Duration, "the simulated kubelet's first crash-loop back-off, doubled at each crash (only when the cluster is first created; the kubelet's is 10s)")
+	flags.DurationVar(&t.CrashLoopBackOffMax.Duration, "crash-loop-backoff-max", defaultTimings.CrashLoopBackOffMax.Duration, "the cap of the crash-loop back-off (only when the cluster is first created; the kubelet's is 5m)")
 	timeout := flags.Duration("timeout", 3*time.Minute, "give up when the cluster is not ready after this long")
 	_ = flags.Parse(args)
 	start := time.Now()
@@ -47,7 +54,7 @@ func runUp(stateDir string, args []string) error {
 		return err
 	}
 	defer unlock()
-	st, err := loadOrCreateState(stateDir, *nodes, *controllerQPS)
+	st, err := loadOrCreateState(stateDir, *nodes, *controllerQPS, t)
 	if err != nil {
 		return err
 	}
@@ -417,7 +424,9 @@ func httpOK(ctx context.Context, client *http.Client, url, want string) error {
 	return nil
 }
 
-// nodesReady returns nil when every simulated node is registered and Ready.
+// nodesReady returns nil when every simulated node is registered, Ready, and rid of the taints of a
+// node that is not (the node-lifecycle controller removes them), so that pods can be scheduled. A
+// node whose kubelet was stopped on purpose (node stop) is left out.
 func nodesReady(ctx context.Context, st *state) error {
 	cfg, err := adminConfig(st)
 	if err != nil {
@@ -432,12 +441,20 @@ func nodesReady(ctx context.Context, st *state) error {
 		if err != nil {
 			return err
 		}
+		if isKubeletStopped(node) {
+			continue
+		}
 		ready := false
 		for _, c := range node.Status.Conditions {
 			ready = ready || (c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue)
 		}
 		if !ready {
 			return fmt.Errorf("node %s not Ready", name)
+		}
+		for _, t := range node.Spec.Taints {
+			if t.Key == corev1.TaintNodeNotReady || t.Key == corev1.TaintNodeUnreachable {
+				return fmt.Errorf("node %s still has the taint %s:%s", name, t.Key, t.Effect)
+			}
 		}
 	}
 	return nil

@@ -122,10 +122,13 @@ func apiserverArgs(st *state) []string {
 		"--client-ca-file=" + pki("ca.crt"),
 		"--authorization-mode=Node,RBAC",
 		// NodeRestriction limits each simulated kubelet to its own Node and pods, as on a real cluster.
-		// TaintNodesByCondition is off because the node-lifecycle controller, which would remove its
-		// not-ready taint, is off (see controllerManagerArgs).
+		// TaintNodesByCondition and DefaultTolerationSeconds are on by default.
 		"--enable-admission-plugins=NodeRestriction",
-		"--disable-admission-plugins=TaintNodesByCondition",
+		// How long a pod stays bound to a NotReady or unreachable node before it is evicted (the
+		// toleration the DefaultTolerationSeconds plugin gives every pod): seconds instead of 5 minutes,
+		// so a node failure plays out within a test (docs/local-cluster.md, "Node failure and its timings").
+		fmt.Sprintf("--default-not-ready-toleration-seconds=%d", st.TolerationSeconds),
+		fmt.Sprintf("--default-unreachable-toleration-seconds=%d", st.TolerationSeconds),
 		"--service-account-issuer=" + serviceAccountIssuer,
 		"--service-account-key-file=" + pki("sa.pub"),
 		"--service-account-signing-key-file=" + pki("sa.key"),
@@ -153,9 +156,14 @@ func controllerManagerArgs(st *state) []string {
 		"--cert-dir="+st.path("controller-manager-certs"),
 		// One instance: no leader election, so a restarted controller manager works at once.
 		"--leader-elect=false",
-		// Every controller with the default set, except node-lifecycle: the simulated nodes have no
-		// real kubelet behind them, and its taints and evictions would only add noise to the tests.
-		"--controllers=*,-node-lifecycle-controller",
+		// Every controller of the default set, node-lifecycle and taint-eviction included: a simulated
+		// node whose kubelet stops (node stop) turns Unknown, its pods NotReady, then they are evicted.
+		"--controllers=*",
+		// The grace period is longer than a restart of the API server takes on a loaded machine, or
+		// every node would turn Unknown after one; the simulated kubelet renews its Lease several
+		// times within it (see timings).
+		"--node-monitor-period="+st.NodeMonitorPeriod.Duration.String(),
+		"--node-monitor-grace-period="+st.NodeMonitorGracePeriod.Duration.String(),
 		// Each controller runs under its own service account, so RBAC applies to it as on a real cluster.
 		"--use-service-account-credentials=true",
 		"--service-account-private-key-file="+pki("sa.key"),

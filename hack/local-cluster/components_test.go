@@ -6,7 +6,7 @@ import (
 )
 
 func TestControllerManagerClientLimitsOnlyWhenRaised(t *testing.T) {
-	st := &state{Dir: "/state"}
+	st := &state{Dir: "/state", timings: defaultTimings}
 	for _, a := range controllerManagerArgs(st) {
 		if len(a) > 13 && a[:13] == "--kube-api-qp" {
 			t.Errorf("default cluster sets %s; upstream's default must apply", a)

@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clocktesting "k8s.io/utils/clock/testing"
 )
 
 func testPod(annotations map[string]string) *corev1.Pod {
@@ -43,14 +44,21 @@ func TestReadiness(t *testing.T) {
 	}
 }
 
-func TestDesiredStatusIsStable(t *testing.T) {
-	n := &simNode{name: "local-node-1", ip: "172.31.0.2", ips: newIPAllocator()}
-	pod := testPod(map[string]string{readyAfterAnnotation: "10"})
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+// testNode is a simulated node whose crash-loop back-off runs on a fake clock at now.
+func testNode(now time.Time) (*simNode, *clocktesting.FakeClock) {
+	c := clocktesting.NewFakeClock(now)
+	return &simNode{name: "local-node-1", ip: "172.31.0.2", ips: newIPAllocator(),
+		backOff: newCrashLoopBackOff(10*time.Second, 5*time.Minute, c), clock: c}, c
+}
 
-	status, readyIn := n.desiredStatus(pod, now)
-	if status.Phase != corev1.PodRunning || status.PodIP == "" || readyIn != 10*time.Second {
-		t.Fatalf("first status: phase %s, IP %q, ready in %v", status.Phase, status.PodIP, readyIn)
+func TestDesiredStatusIsStable(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	n, _ := testNode(now)
+	pod := testPod(map[string]string{readyAfterAnnotation: "10"})
+
+	status, wakeAt := n.desiredStatus(pod, now, nil)
+	if status.Phase != corev1.PodRunning || status.PodIP == "" || !wakeAt.Equal(now.Add(10*time.Second)) {
+		t.Fatalf("first status: phase %s, IP %q, look again at %v", status.Phase, status.PodIP, wakeAt)
 	}
 	if c := findPodCondition(status, corev1.PodReady); c == nil || c.Status != corev1.ConditionFalse {
 		t.Fatalf("Ready before the delay: %+v", c)
@@ -61,16 +69,56 @@ func TestDesiredStatusIsStable(t *testing.T) {
 
 	// Written and read back: the same moment asks for no write, a later one flips Ready only.
 	pod.Status = *status
-	again, _ := n.desiredStatus(pod, now)
+	again, _ := n.desiredStatus(pod, now, nil)
 	if statusDiffers(&pod.Status, again) {
 		t.Fatal("the same status must not be written twice")
 	}
-	later, readyIn := n.desiredStatus(pod, now.Add(10*time.Second))
-	if readyIn != 0 || !statusDiffers(&pod.Status, later) || later.PodIP != status.PodIP {
-		t.Fatalf("after the delay: ready in %v, IP %q (was %q)", readyIn, later.PodIP, status.PodIP)
+	later, wakeAt := n.desiredStatus(pod, now.Add(10*time.Second), nil)
+	if !wakeAt.IsZero() || !statusDiffers(&pod.Status, later) || later.PodIP != status.PodIP {
+		t.Fatalf("after the delay: look again at %v, IP %q (was %q)", wakeAt, later.PodIP, status.PodIP)
 	}
 	if c := findPodCondition(later, corev1.PodReady); c.Status != corev1.ConditionTrue || !c.LastTransitionTime.Time.Equal(now.Add(10*time.Second)) {
 		t.Fatalf("Ready after the delay: %+v", c)
+	}
+}
+
+// syncOnce is one pass of the kubelet over pod at now, its status written back as the API server would.
+func syncOnce(t *testing.T, n *simNode, pod *corev1.Pod, now time.Time, term *termination) time.Time {
+	t.Helper()
+	status, wakeAt := n.desiredStatus(pod, now, term)
+	pod.Status = *status
+	return wakeAt
+}
+
+func isPodReady(pod *corev1.Pod) bool {
+	c := findPodCondition(&pod.Status, corev1.PodReady)
+	return c != nil && c.Status == corev1.ConditionTrue
+}
+
+func TestUnreadyFlipsARunningPod(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	n, _ := testNode(now)
+	pod := testPod(nil)
+	syncOnce(t, n, pod, now, nil)
+	if !isPodReady(pod) {
+		t.Fatal("a pod without annotations is Ready")
+	}
+	pod.Annotations = map[string]string{unreadyAnnotation: "true"}
+	status, _ := n.desiredStatus(pod, now.Add(time.Minute), nil)
+	if !statusDiffers(&pod.Status, status) {
+		t.Fatal("the flip to not ready must be written")
+	}
+	pod.Status = *status
+	if isPodReady(pod) || pod.Status.ContainerStatuses[0].Ready || pod.Status.ContainerStatuses[0].State.Running == nil {
+		t.Fatalf("annotated unready: want Running and not Ready, got %+v", pod.Status)
+	}
+	if c := findPodCondition(&pod.Status, corev1.PodReady); !c.LastTransitionTime.Time.Equal(now.Add(time.Minute)) {
+		t.Fatalf("Ready moved at %v", c.LastTransitionTime)
+	}
+	delete(pod.Annotations, unreadyAnnotation)
+	syncOnce(t, n, pod, now.Add(2*time.Minute), nil)
+	if !isPodReady(pod) || pod.Status.ContainerStatuses[0].RestartCount != 0 {
+		t.Fatalf("annotation removed: want Ready with no restart, got %+v", pod.Status)
 	}
 }
 

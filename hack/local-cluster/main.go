@@ -26,6 +26,7 @@ var commands = []command{
 	{"status", "print each component's state; exit 0 only when the cluster is up and ready", runStatus},
 	{"restart", "kill -9 one component (" + strings.Join(componentNames(), ", ") + ") and start it again on the same state", runRestart},
 	{"kubeconfig", "print the path of the admin kubeconfig", runKubeconfig},
+	{"node", "node stop|start NODE: stop or start one simulated node's kubelet (a node failure)", runNode},
 	{"etcd", "component: embedded etcd (run by up)", runEtcd},
 	{"apiserver", "component: kube-apiserver; extra args are passed to it (run by up)", runAPIServer},
 	{"controller-manager", "component: kube-controller-manager; extra args are passed to it (run by up)", runControllerManager},

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 const (
@@ -58,6 +60,51 @@ type state struct {
 	Nodes []string `json:"nodes"`
 	// The controller manager's --kube-api-qps (burst 1.5 times), 0 for upstream's default (20, burst 30).
 	ControllerQPS int `json:"controllerQPS,omitempty"`
+	timings
+}
+
+// timings are how fast node failures and crash loops play out (docs/local-cluster.md, "Node failure and
+// its timings"). A zero field is unset and reads as its default, so a state recorded before a field
+// existed gets the default at its next start.
+type timings struct {
+	// kubelet-sim: how often each node renews its Lease.
+	LeaseRenewInterval metav1.Duration `json:"leaseRenewInterval"`
+	// kube-controller-manager --node-monitor-period and --node-monitor-grace-period.
+	NodeMonitorPeriod      metav1.Duration `json:"nodeMonitorPeriod"`
+	NodeMonitorGracePeriod metav1.Duration `json:"nodeMonitorGracePeriod"`
+	// kube-apiserver --default-not-ready-toleration-seconds and --default-unreachable-toleration-seconds.
+	TolerationSeconds int64 `json:"tolerationSeconds"`
+	// kubelet-sim: the crash-loop back-off's first delay and its cap.
+	CrashLoopBackOff    metav1.Duration `json:"crashLoopBackOff"`
+	CrashLoopBackOffMax metav1.Duration `json:"crashLoopBackOffMax"`
+}
+
+// defaultTimings: upstream's own crash-loop back-off, node failure in seconds instead of minutes.
+var defaultTimings = timings{
+	LeaseRenewInterval:     metav1.Duration{Duration: 2 * time.Second},
+	NodeMonitorPeriod:      metav1.Duration{Duration: time.Second},
+	NodeMonitorGracePeriod: metav1.Duration{Duration: 20 * time.Second},
+	TolerationSeconds:      5,
+	CrashLoopBackOff:       metav1.Duration{Duration: 10 * time.Second},
+	CrashLoopBackOffMax:    metav1.Duration{Duration: 5 * time.Minute},
+}
+
+// withDefaults fills the unset fields with defaultTimings.
+func (t timings) withDefaults() timings {
+	set := func(d *metav1.Duration, def metav1.Duration) {
+		if d.Duration <= 0 {
+			*d = def
+		}
+	}
+	set(&t.LeaseRenewInterval, defaultTimings.LeaseRenewInterval)
+	set(&t.NodeMonitorPeriod, defaultTimings.NodeMonitorPeriod)
+	set(&t.NodeMonitorGracePeriod, defaultTimings.NodeMonitorGracePeriod)
+	set(&t.CrashLoopBackOff, defaultTimings.CrashLoopBackOff)
+	set(&t.CrashLoopBackOffMax, defaultTimings.CrashLoopBackOffMax)
+	if t.TolerationSeconds <= 0 {
+		t.TolerationSeconds = defaultTimings.TolerationSeconds
+	}
+	return t
 }
 
 func (st *state) path(elem ...string) string {
@@ -78,6 +125,7 @@ func loadState(dir string) (*state, error) {
 	if err := json.Unmarshal(data, st); err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(abs, stateFile), err)
 	}
+	st.timings = st.timings.withDefaults()
 	return st, nil
 }
 
@@ -102,8 +150,8 @@ func addIstiodPorts(st *state) error {
 }
 
 // loadOrCreateState returns the recorded state, or records a new one with free ports and
-// `nodes` simulated nodes and the controller manager's client rate limit.
-func loadOrCreateState(dir string, nodes, controllerQPS int) (*state, error) {
+// `nodes` simulated nodes, the controller manager's client rate limit and the timings t.
+func loadOrCreateState(dir string, nodes, controllerQPS int, t timings) (*state, error) {
 	st, err := loadState(dir)
 	if err == nil {
 		return st, nil
@@ -122,7 +170,7 @@ func loadOrCreateState(dir string, nodes, controllerQPS int) (*state, error) {
 	if err != nil {
 		return nil, err
 	}
-	st = &state{Dir: abs, Ports: portsFrom(free), ControllerQPS: controllerQPS}
+	st = &state{Dir: abs, Ports: portsFrom(free), ControllerQPS: controllerQPS, timings: t.withDefaults()}
 	for i := 1; i <= nodes; i++ {
 		st.Nodes = append(st.Nodes, fmt.Sprintf("local-node-%d", i))
 	}

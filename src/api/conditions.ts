@@ -22,6 +22,12 @@ export const ConditionTypes = {
    * callers' hop (src/api/destination-rule-conflicts.ts). A warning only; it never changes Ready.
    */
   DestinationRules: "DestinationRules",
+  /**
+   * Whether the proxies run the current spec: False while a rollout of the proxy Deployment goes on, and
+   * RolloutStuck when it cannot progress (new pods unschedulable, crash-looping or never Ready, or the
+   * Deployment's progress deadline passed) while the old proxies keep serving. It never changes Ready.
+   */
+  ProxiesRolledOut: "ProxiesRolledOut",
 } as const;
 export type ConditionType = (typeof ConditionTypes)[keyof typeof ConditionTypes];
 
@@ -29,8 +35,13 @@ export type ConditionType = (typeof ConditionTypes)[keyof typeof ConditionTypes]
 export const Reasons = {
   /** Everything is applied, a proxy pod is Ready and spec.serviceName reaches the proxies. */
   Ready: "Ready",
-  /** The owned objects are applied, but no proxy pod is Ready yet; the takeover waits for one. */
+  /** The owned objects are applied, but no proxy pod is Ready yet; the first takeover waits for one. */
   ProxyNotAvailable: "ProxyNotAvailable",
+  /**
+   * The Service was taken over, but no proxy pod serves any more (unready, terminating, crash-looping,
+   * evicted): it selects the application's pods again until a proxy has been Ready for a while (availability.ts).
+   */
+  FellBack: "FellBack",
   /** Neither spec.serviceName nor spec.target exists, so there is nothing to learn the ports from. */
   TargetServiceMissing: "TargetServiceMissing",
   /** Another ProxyService already took over spec.serviceName; this one touches nothing. */
@@ -53,6 +64,12 @@ export const Reasons = {
   NoDestinationRuleConflict: "NoDestinationRuleConflict",
   /** DestinationRules False: a user's DestinationRule shadows ours for the proxies, or gives callers a TLS the proxies do not take. */
   DestinationRuleConflict: "DestinationRuleConflict",
+  /** ProxiesRolledOut True: every proxy pod runs the current template. */
+  RolledOut: "RolledOut",
+  /** ProxiesRolledOut False: a rollout of the proxies is under way and progressing. */
+  RollingOut: "RollingOut",
+  /** ProxiesRolledOut False: the rollout cannot progress; the old proxies keep serving. */
+  RolloutStuck: "RolloutStuck",
 } as const;
 export type ConditionReason = (typeof Reasons)[keyof typeof Reasons];
 
@@ -60,7 +77,7 @@ export type ConditionReason = (typeof Reasons)[keyof typeof Reasons];
 export const EventReasons = {
   /** The operator created the target Service as a copy of spec.serviceName's selector and ports. */
   TargetServiceCreated: "TargetServiceCreated",
-  /** spec.serviceName now selects the proxy pods (changed in place). */
+  /** spec.serviceName now selects the proxy pods (changed in place), first or again after a fallback. */
   ServiceTakenOver: "ServiceTakenOver",
   /** spec.serviceName did not exist; the operator created it to reach the proxies. */
   ServiceCreated: "ServiceCreated",

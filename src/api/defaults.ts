@@ -32,6 +32,7 @@ export function withDefaults(proxyService: ProxyService): DefaultedProxyService 
     // No schema default for the object itself: the CEL rule rejects leastRequest with any other
     // loadBalancer, so the API server must not add it. Its absence means Istio's 2 candidates.
     leastRequest: { choices: spec.leastRequest?.choices ?? DEFAULT_CHOICES },
+    outlierDetection: spec.outlierDetection as DefaultedSpec["outlierDetection"],
   };
   const metadata = {
     ...proxyService.metadata,

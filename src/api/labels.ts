@@ -22,6 +22,12 @@ export const Annotations = {
   /** On a Service the operator took over: the takeover record (JSON), see takeover.ts. */
   takeover: "proxyservice.msvcbench.io/takeover",
   /**
+   * On a Service the operator took over and then pointed back at the application's pods because no proxy
+   * served (the fallback, controller/availability.ts): tells that state apart from a revert by another tool,
+   * and survives an operator restart. Removed when the Service is taken over again or restored.
+   */
+  fellBack: "proxyservice.msvcbench.io/fell-back",
+  /**
    * On every object the operator owns: a hash of the object as rendered. A field the render no longer sets is
    * still on the live object (a subset check cannot see it), but the hash changes, so the object is applied
    * again and server-side apply removes the field (an operator upgrade that drops a field reaches the cluster).

@@ -3,6 +3,14 @@ import type { CelRule } from "./schema-kinds.js";
 /** Bounds of spec.leastRequest.choices (why these: docs/api.md, "Least-request candidates"). */
 export const MIN_CHOICES = 2;
 export const MAX_CHOICES = 100;
+/**
+ * The proxies' default outlier detection (why these values: docs/api.md, "Outlier detection",
+ * from bench/sim/outlier-defaults.ts). They are also Envoy's and Istio's own defaults.
+ */
+export const OUTLIER_DEFAULTS = { consecutive5xxErrors: 5, interval: "10s", baseEjectionTime: "30s", maxEjectionPercent: 10 } as const;
+/** A duration as Istio's DestinationRule takes it, e.g. 30s, 1m30s, 500ms. */
+export const DURATION_PATTERN = "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$";
+
 /** The spelling of a full scan in spec.leastRequest.choices. */
 export const ALL_CHOICES = "All";
 /** Envoy's own choice_count default, and today's behaviour: no EnvoyFilter is rendered for it. */
@@ -58,6 +66,17 @@ export const Rules = {
     rule: "!has(self.leastRequest) || self.loadBalancer == 'LEAST_REQUEST'",
     message: "spec.leastRequest works only with spec.loadBalancer LEAST_REQUEST: remove leastRequest or set loadBalancer to LEAST_REQUEST",
     fieldPath: ".leastRequest",
+  },
+  outlierIntervalPositive: {
+    // has(): the API server also checks the rule against the schema's `default: {}` before filling it.
+    rule: "!has(self.interval) || duration(self.interval) >= duration('1ms')",
+    message: "spec.outlierDetection.interval must be at least 1ms (Istio refuses shorter): use e.g. 10s",
+    fieldPath: ".interval",
+  },
+  outlierEjectionPositive: {
+    rule: "!has(self.baseEjectionTime) || duration(self.baseEjectionTime) >= duration('1ms')",
+    message: "spec.outlierDetection.baseEjectionTime must be at least 1ms (Istio refuses shorter): use e.g. 30s, or set enabled: false to turn ejection off",
+    fieldPath: ".baseEjectionTime",
   },
   nameFitsLabel: {
     rule: "self.metadata.name.size() <= 63",

@@ -1,8 +1,8 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { ALL_CHOICES, DEFAULT_CHOICES, MAX_CHOICES, MIN_CHOICES, Rules } from "./rules.js";
+import { ALL_CHOICES, DEFAULT_CHOICES, DURATION_PATTERN, MAX_CHOICES, MIN_CHOICES, OUTLIER_DEFAULTS, Rules } from "./rules.js";
 import { cel, intOrString, portNumber, quantity, serviceNameField, stringEnum, type CelRule } from "./schema-kinds.js";
 
-export { ALL_CHOICES, DEFAULT_CHOICES, MAX_CHOICES, MIN_CHOICES, Rules, type RuleName } from "./rules.js";
+export { ALL_CHOICES, DEFAULT_CHOICES, DURATION_PATTERN, MAX_CHOICES, MIN_CHOICES, OUTLIER_DEFAULTS, Rules, type RuleName } from "./rules.js";
 export { plainSchema, type CelRule } from "./schema-kinds.js";
 
 // The single source of the ProxyService API: the TypeScript types (Static<>), the defaults
@@ -58,10 +58,25 @@ export const ExtraPortSchema = Type.Object(
   { description: "The protocol of one more port of the Service, overriding the detection from its appProtocol or name." },
 );
 
+/**
+ * Two proxies on two nodes survive a node failure and a drain without a fallback; one proxy has the best
+ * global view. Measured (docs/api.md, "Sizing"): with two choices, K = 2 keeps about 90 % of K = 1's gain
+ * over the sidecars; a node failure under the only proxy stops every request until the node is declared
+ * unreachable (40-50 s upstream), where two proxies lose nothing.
+ */
+export const DEFAULT_MIN_REPLICAS = 2;
+
 export const AutoscalingSchema = Type.Object(
   {
     minReplicas: Type.Optional(
-      Type.Integer({ description: "Fewest proxy pods the HorizontalPodAutoscaler keeps.", format: "int32", minimum: 1, maximum: 1000, default: 1 }),
+      Type.Integer({
+        description:
+          "Fewest proxy pods the HorizontalPodAutoscaler keeps. 2 (spread over nodes): a node failure or a drain then never leaves the Service without a serving proxy, for about a tenth of one proxy's gain with least-request's two choices (docs/api.md, Sizing). 1 gives the best global view, and the Service falls back to the application's pods while its proxy is gone.",
+        format: "int32",
+        minimum: 1,
+        maximum: 1000,
+        default: DEFAULT_MIN_REPLICAS,
+      }),
     ),
     maxReplicas: Type.Optional(
       Type.Integer({ description: "Most proxy pods the HorizontalPodAutoscaler may run.", format: "int32", minimum: 1, maximum: 1000, default: 5 }),
@@ -123,6 +138,54 @@ export const LeastRequestSchema = Type.Object(
     description: "Least-request tuning of the proxies (only with spec.loadBalancer LEAST_REQUEST). See docs/api.md.",
     ...cel([
       Rules.choicesInRange,
+    ]),
+  },
+);
+
+const durationField = (description: string, fallback: string) =>
+  Type.String({ description, pattern: DURATION_PATTERN, maxLength: 32, default: fallback });
+
+export const OutlierDetectionSchema = Type.Object(
+  {
+    enabled: Type.Optional(
+      Type.Boolean({
+        description:
+          "Whether the proxies eject target pods that fail (DestinationRule trafficPolicy.outlierDetection). On by default: a pod that answers errors fast has few requests in flight, so least-request sends it more than its share (docs/api.md).",
+        default: true,
+      }),
+    ),
+    consecutive5xxErrors: Type.Optional(
+      Type.Integer({
+        description: `Errors in a row (5xx, or a failed connection) that eject a pod. Default ${OUTLIER_DEFAULTS.consecutive5xxErrors}.`,
+        format: "int32",
+        minimum: 1,
+        maximum: 1000,
+        default: OUTLIER_DEFAULTS.consecutive5xxErrors,
+      }),
+    ),
+    interval: Type.Optional(durationField(`How often ejected pods are considered for return, e.g. '10s'. Default ${OUTLIER_DEFAULTS.interval}.`, OUTLIER_DEFAULTS.interval)),
+    baseEjectionTime: Type.Optional(
+      durationField(
+        `How long a pod stays out, times the number of times it was ejected (at most 300s, Envoy's max_ejection_time), e.g. '30s'. Default ${OUTLIER_DEFAULTS.baseEjectionTime}.`,
+        OUTLIER_DEFAULTS.baseEjectionTime,
+      ),
+    ),
+    maxEjectionPercent: Type.Optional(
+      Type.Integer({
+        description: `Most target pods out at once, in percent of them; one may always go. Default ${OUTLIER_DEFAULTS.maxEjectionPercent}.`,
+        format: "int32",
+        minimum: 1,
+        maximum: 100,
+        default: OUTLIER_DEFAULTS.maxEjectionPercent,
+      }),
+    ),
+  },
+  {
+    description: "Outlier detection of the proxies towards the target: on by default, tune it or set enabled: false. See docs/api.md.",
+    default: {},
+    ...cel([
+      Rules.outlierIntervalPositive,
+      Rules.outlierEjectionPositive,
     ]),
   },
 );
@@ -197,6 +260,7 @@ export const ProxyServiceSpecSchema = Type.Object(
     ),
     callerTls: Type.Optional(CallerTlsSchema),
     leastRequest: Type.Optional(LeastRequestSchema),
+    outlierDetection: Type.Optional(OutlierDetectionSchema),
   },
   {
     description: "What a ProxyService proxies, and how.",
@@ -229,6 +293,12 @@ const TakeoverStatusSchema = Type.Object(
     mode: stringEnum(["Modified", "Created"] as const, {
       description: "Modified: the user's Service was changed in place and is restored on deletion. Created: the operator created it.",
     }),
+    state: Type.Optional(
+      stringEnum(["TakenOver", "FellBack"] as const, {
+        description:
+          "What the Service selects now. TakenOver: the proxy pods. FellBack: the application's pods again, because no proxy pod serves; it is taken over again once one has been Ready for a while.",
+      }),
+    ),
   },
   { description: "What was taken over." },
 );

@@ -68,6 +68,14 @@ export interface DefaultedSpec {
   readonly callerTls: { readonly mode: CallerTlsMode };
   /** Candidates per least-request pick: 2..100 or "All" (a full scan); 2 (the default) when unset. */
   readonly leastRequest: { readonly choices: LeastRequestChoices };
+  /** The proxies' outlier detection towards the target; on by default. */
+  readonly outlierDetection: {
+    readonly enabled: boolean;
+    readonly consecutive5xxErrors: number;
+    readonly interval: string;
+    readonly baseEjectionTime: string;
+    readonly maxEjectionPercent: number;
+  };
 }
 
 /** spec.leastRequest.choices: a number of random candidates, or "All" for a full scan. */

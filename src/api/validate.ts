@@ -1,6 +1,6 @@
 import { Value, type ValueError } from "@sinclair/typebox/value";
 import { SpecError } from "./errors.js";
-import { ALL_CHOICES, MAX_CHOICES, MIN_CHOICES, ProxyServiceSpecSchema, Rules, plainSchema, type RuleName } from "./schema.js";
+import { ALL_CHOICES, DEFAULT_MIN_REPLICAS, MAX_CHOICES, MIN_CHOICES, ProxyServiceSpecSchema, Rules, plainSchema, type RuleName } from "./schema.js";
 import { API_VERSION, KIND, type ProxyService, type ProxyServiceSpec } from "./types.js";
 
 /** A field-level problem in a manifest: where, what, and how to fix it. */
@@ -21,7 +21,7 @@ const specRuleChecks: Record<SpecRule, { field: string; holds: (spec: ProxyServi
   rewriteNeedsPrefix: { field: "spec.uri.rewriteUri", holds: (s) => s.uri?.rewriteUri === undefined || s.uri.matchUriPrefix !== undefined },
   minNotAboveMax: {
     field: "spec.autoscaling.minReplicas",
-    holds: (s) => (s.autoscaling?.minReplicas ?? 1) <= (s.autoscaling?.maxReplicas ?? 5),
+    holds: (s) => (s.autoscaling?.minReplicas ?? DEFAULT_MIN_REPLICAS) <= (s.autoscaling?.maxReplicas ?? 5),
   },
   targetDiffers: { field: "spec.target", holds: (s) => s.target === undefined || s.target !== s.serviceName },
   portsExcludeMainPort: { field: "spec.ports", holds: (s) => (s.ports ?? []).every((p) => p.port !== s.port) },
@@ -31,7 +31,20 @@ const specRuleChecks: Record<SpecRule, { field: string; holds: (spec: ProxyServi
   },
   choicesInRange: { field: "spec.leastRequest.choices", holds: (s) => isValidChoices(s.leastRequest?.choices) },
   leastRequestNeedsLeastRequest: { field: "spec.leastRequest", holds: (s) => s.leastRequest === undefined || s.loadBalancer === "LEAST_REQUEST" },
+  outlierIntervalPositive: { field: "spec.outlierDetection.interval", holds: (s) => isAtLeastOneMs(s.outlierDetection?.interval) },
+  outlierEjectionPositive: { field: "spec.outlierDetection.baseEjectionTime", holds: (s) => isAtLeastOneMs(s.outlierDetection?.baseEjectionTime) },
 };
+
+const DURATION_PART = /([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/g;
+const MS_PER_UNIT: Readonly<Record<string, number>> = { ms: 1, s: 1e3, m: 60e3, h: 3600e3 };
+
+/** Whether a duration the schema's pattern accepted is at least 1ms (unset passes); the twin of CEL's duration(x) >= duration('1ms'). */
+export function isAtLeastOneMs(duration: string | undefined): boolean {
+  if (duration === undefined) return true;
+  let ms = 0;
+  for (const [, value, unit] of duration.matchAll(DURATION_PART)) ms += Number(value) * (MS_PER_UNIT[unit ?? ""] ?? Number.NaN);
+  return ms >= 1;
+}
 
 /** Whether spec.leastRequest.choices is allowed (unset, a whole number in range, or "All"); the twin of choicesInRange. */
 export function isValidChoices(choices: unknown): boolean {

@@ -8,6 +8,7 @@ import { compareBy, expandSweep, type SweepAxis, type SweepPoint, type SweepRun 
 import { sweepPlots } from "../sim/sweep-plots.js";
 import { writePlot } from "./plot-files.js";
 import { affordableProxies } from "../sim/afford.js";
+import { compareSetups, compareTable } from "../sim/compare.js";
 import { formatTable } from "../sim/report.js";
 import { cpuCores, ENVOY_CORES_PER_1000_RPS_ESTIMATE, proxyScaleOutRps } from "../api/sizing.js";
 
@@ -23,7 +24,7 @@ const VALUE_FLAGS: ReadonlyArray<readonly [flag: string, arg: string, help: stri
   ["replicas", "R", "replicas of the called service (default 20)"],
   ["workers", "W", "workers per replica, sharing one FIFO queue (default 1)"],
   ["load", "RHO", "utilisation per worker, above 0 and below 1 (default 0.8)"],
-  ["policy", "NAME", "random | round-robin | least-request (default least-request)"],
+  ["policy", "NAME", "random | round-robin | least-request | peak-ewma | orca-wrr | prequal (default least-request)"],
   ["choices", "D", 'least-request candidates per request, or "all" for the shortest queue of its view (default 2)'],
   ["draws", "HOW", "least-request candidates drawn with replacement (independently, as Envoy and HAProxy random(2) do; default) or without (distinct)"],
   ["mode", "MODE", "sidecar (a balancer per caller) | proxy (K shared balancers) | global (one balancer, no hop; with --choices all the lower bound) (default sidecar)"],
@@ -35,6 +36,26 @@ const VALUE_FLAGS: ReadonlyArray<readonly [flag: string, arg: string, help: stri
   ["requests", "N", "requests to simulate per configuration (default 200000)"],
   ["warmup", "FRACTION", "leading fraction of requests left out of the statistics (default 0.05)"],
   ["seed", "S", "seed of the random generator; equal seeds give equal results (default 1)"],
+  ["slow-replicas", "N", "replicas that serve --slowdown times slower, a noisy neighbour (default 0)"],
+  ["slowdown", "F", "how much slower the slow replicas are (default 3)"],
+  ["failing-replicas", "N", "replicas that fail fast: they answer --failure-rate of their requests with an error after --failure-time (default 0)"],
+  ["failure-rate", "P", "share of a failing replica's requests that fail (default 1)"],
+  ["failure-time", "TIME", "how fast a failing replica answers with an error (default 1ms)"],
+  ["outlier-detection", "on|off", "Envoy's consecutive-5xx outlier detection at every balancer (default off, as in a DestinationRule without it)"],
+  ["consecutive-errors", "N", "errors in a row that eject a replica (default 5, Envoy's)"],
+  ["base-ejection-time", "TIME", "ejection time, multiplied by the times ejected (default 30s, Envoy's)"],
+  ["max-ejection-time", "TIME", "the longest ejection (default 300s, Envoy's)"],
+  ["max-ejection-percent", "PCT", "most replicas ejected at once, in percent; one may always go (default 10, Envoy's)"],
+  ["ewma-decay", "TIME", "peak EWMA: time constant of the latency average (default 10s, Envoy's and Linkerd's)"],
+  ["ewma-default-rtt", "TIME", "peak EWMA: latency assumed before a replica answers (default 30ms, Linkerd's)"],
+  ["orca-update-period", "TIME", "ORCA round robin: weight update period and the replicas' reporting window (default 1s, Envoy's)"],
+  ["orca-blackout", "TIME", "ORCA round robin: reports needed for this long before a weight is used (default 10s, Envoy's)"],
+  ["orca-error-penalty", "X", "ORCA round robin: error_utilization_penalty (default 1, Envoy's)"],
+  ["prequal-probes", "X", "Prequal: probes per request (default 3)"],
+  ["prequal-pool", "N", "Prequal: most probe results kept (default 16)"],
+  ["prequal-reuse", "N", "Prequal: requests one probe result may serve (default 1)"],
+  ["prequal-max-age", "TIME", "Prequal: oldest probe result used (default 1s)"],
+  ["prequal-hot-quantile", "Q", "Prequal: a replica is hot above this quantile of probed requests in flight (default 0.84)"],
 ];
 
 /** `proxy-service simulate`: the load-balancing simulator (src/sim) behind a command line. */
@@ -47,7 +68,13 @@ export function simulateCommand(io: SimulateIo = { out: (t) => process.stdout.wr
 Times (--hop-latency) are in units of the mean service time: 0.05 is 5 % of it. A time with a
 unit (ns, us, ms, s) needs --service-mean, e.g. --service-mean 20ms --hop-latency 1ms; latency
 is then printed in ms and throughput in req/s. The arrival rate follows from the load:
-lambda = load x replicas x workers / mean service time.
+lambda = load x replicas x workers / mean service time. The policies' and outlier detection's
+timers are wall-clock times in the real proxies: without --service-mean they are converted
+with an assumed mean service time of 20 ms.
+
+--compare prints one table of every way to balance this shape: the sidecars' own policies
+(two choices, peak EWMA, ORCA weighted round robin, Prequal) and one proxy (two choices, full
+scan), and K proxies with --proxies K.
 
 --sweep KEY=V1,V2,... (repeatable) runs every combination; KEY is one of
 ${SWEEP_KEYS.join(", ")}.
@@ -56,6 +83,8 @@ With --out DIR, plots of latency vs load, callers, replicas and proxies are writ
 
 Examples:
   proxy-service simulate --callers 60 --replicas 20 --load 0.8
+  proxy-service simulate --compare --callers 60 --replicas 20 --load 0.8 --proxies 4
+  proxy-service simulate --compare --failing-replicas 1 --outlier-detection on
   proxy-service simulate --sweep mode=sidecar,proxy --sweep callers=10,30,100,300 --out plots`,
     );
   for (const [flag, arg, help] of VALUE_FLAGS) command.option(`--${flag} <${arg}>`, help);
@@ -64,6 +93,7 @@ Examples:
     .option("--out <DIR>", "write plots of the sweep (SVG and PNG) into DIR")
     .option("--json", "print one JSON object per configuration, one per line")
     .option("--markdown", "print tables as Markdown")
+    .option("--compare", "compare the sidecars' policies with one proxy and K proxies for this shape (one table per sweep point)")
     .option("--proxy-choices <D>", 'least-request candidates of the proxies only (proxy and global modes), e.g. "all" against the sidecars\' --choices 2 (default: --choices)')
     .option("--afford", "how many proxies can I afford: the gain over sidecar kept for K = 1..32 proxies, and the most that keep --keep of it")
     .option("--keep <FRACTION>", "with --afford: the share of the one-proxy gain that must be kept (default 0.5)")
@@ -145,6 +175,23 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
+/** --compare: every setup of compareSetups for each sweep point, as a table (or JSON lines with the setup's key). */
+function runCompare(parsed: ReadonlyArray<{ point: SweepPoint; config: SimConfig; serviceMeanSeconds: number | null }>, opts: Record<string, unknown>, io: SimulateIo): void {
+  if (opts["proxyChoices"] !== undefined) throw new OptionError("proxy-choices", "cannot be combined with --compare", "--compare already shows two choices and a full scan in the proxies");
+  const unit = timeUnit(parsed[0]?.serviceMeanSeconds ?? null);
+  const markdown = opts["markdown"] === true;
+  for (const [i, p] of parsed.entries()) {
+    const rows = compareSetups(p.config).map((setup) => ({ setup, result: simulate(setup.config) }));
+    if (opts["json"] === true) {
+      for (const { setup, result } of rows) io.out(`${JSON.stringify({ ...jsonRecord(setup.config, p.point, result, unit.scale, unit.label), setup: setup.key })}\n`);
+      continue;
+    }
+    const c = p.config;
+    const shape = `${c.callers} callers, ${c.replicas} replicas, load ${c.load}${c.failing.count > 0 ? `, ${c.failing.count} failing (${c.failing.rate * 100} %)` : ""}${c.slow.count > 0 ? `, ${c.slow.count} slow (x${c.slow.factor})` : ""}, outlier detection ${c.outlierDetection === null ? "off" : "on"}`;
+    io.out(`${i > 0 ? "\n" : ""}${markdown ? `**${shape}**\n\n` : `${shape}\n`}${compareTable(rows, unit, markdown)}`);
+  }
+}
+
 async function run(opts: Record<string, unknown>, io: SimulateIo): Promise<void> {
   const raw = rawOptions(opts);
   const axes: SweepAxis[] = ((opts["sweep"] as string[] | undefined) ?? []).map(parseSweep);
@@ -159,6 +206,10 @@ async function run(opts: Record<string, unknown>, io: SimulateIo): Promise<void>
     // The proxies' own candidates (spec.leastRequest.choices), while the callers' sidecars keep --choices.
     return { point, ...p, config: proxyChoices === undefined || p.config.mode === "sidecar" ? p.config : { ...p.config, choices: proxyChoices } };
   });
+  if (opts["compare"] === true) {
+    runCompare(parsed, opts, io);
+    return;
+  }
   const unit = timeUnit(parsed[0]?.serviceMeanSeconds ?? null);
   const runs: SweepRun[] = [];
   for (const p of parsed) {
@@ -206,6 +257,8 @@ function jsonRecord(config: SimConfig, point: SweepPoint, result: SimResult, sca
     max: t(result.max),
     percentileError: result.percentileError,
     loadSpread: result.loadSpread,
+    failedFraction: result.failedFraction,
+    ejections: result.ejections,
   };
 }
 
@@ -248,8 +301,25 @@ function camel(flag: string): string {
   return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
+/** ConfigError fields whose flag is not the field in kebab case. */
+const CONFIG_FIELD_FLAGS: Readonly<Record<string, string>> = {
+  ewmaDecay: "ewma-decay",
+  ewmaDefaultRtt: "ewma-default-rtt",
+  orcaUpdatePeriod: "orca-update-period",
+  orcaBlackout: "orca-blackout",
+  orcaExpiration: "orca-update-period",
+  orcaErrorPenalty: "orca-error-penalty",
+  prequalProbes: "prequal-probes",
+  prequalPool: "prequal-pool",
+  prequalReuse: "prequal-reuse",
+  prequalHotQuantile: "prequal-hot-quantile",
+  prequalMaxAge: "prequal-max-age",
+};
+
 /** The CLI flag for a SimConfig field named in a ConfigError. */
 function flagOf(field: string): string {
   if (field === "warmupFraction") return "warmup";
+  const renamed = CONFIG_FIELD_FLAGS[field];
+  if (renamed !== undefined) return renamed;
   return field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }

@@ -4,14 +4,20 @@ import { destinationRuleCondition } from "../api/destination-rule-conflicts.js";
 import { hiddenPrincipalsCondition } from "../api/hidden-principals.js";
 import type { DefaultedProxyService } from "../api/types.js";
 import { proxySelector } from "../render/metadata.js";
-import { readyProxies, type Observed } from "./observe.js";
+import { ownedKey, servingProxies, type Observed } from "./observe.js";
+import { rolloutCondition, type DeploymentRollout } from "./rollout.js";
 
 /**
  * The conditions beside Ready: warnings a user can act on that never change whether the ProxyService
  * works (Ready says that). reportStatus keeps exactly the ones `advise` returns and drops the others, so
  * a warning whose cause went away leaves the status. A Warning event goes out when one becomes a problem.
  */
-export const ADVISORY_TYPES: readonly string[] = [ConditionTypes.GlobalView, ConditionTypes.CallerIdentity, ConditionTypes.DestinationRules] satisfies ConditionType[];
+export const ADVISORY_TYPES: readonly string[] = [
+  ConditionTypes.GlobalView,
+  ConditionTypes.CallerIdentity,
+  ConditionTypes.DestinationRules,
+  ConditionTypes.ProxiesRolledOut,
+] satisfies ConditionType[];
 
 /** Whether a condition reports something to fix, so that its change deserves a Warning event. */
 export function isProblem(condition: { readonly type: string; readonly status: string; readonly reason: string }): boolean {
@@ -19,6 +25,9 @@ export function isProblem(condition: { readonly type: string; readonly status: s
     case ConditionTypes.Ready:
       // Waiting for the first proxy is the normal path to Ready, not a problem.
       return condition.status === "False" && condition.reason !== Reasons.ProxyNotAvailable;
+    case ConditionTypes.ProxiesRolledOut:
+      // A rollout under way is normal; one that cannot progress is the problem.
+      return condition.reason === Reasons.RolloutStuck;
     default:
       return condition.status === "False";
   }
@@ -27,7 +36,7 @@ export function isProblem(condition: { readonly type: string; readonly status: s
 /**
  * The advisory conditions for one ProxyService, from what the caches show. Pure given a pure predictor.
  * - GlobalView, for least-request only (the other policies do not use the in-flight counts a thin view
- *   spoils): the serving proxies (the Deployment's ready replicas) against the target's ready endpoints.
+ *   spoils): the serving proxy pods against the target's ready endpoints.
  * - CallerIdentity: the AuthorizationPolicies that select the target's pods (known by the target
  *   Service's selector) and match on callers' identities, which the proxies hide.
  * - DestinationRules: the users' DestinationRules that istiod would give the proxies instead of ours, or
@@ -39,7 +48,7 @@ export function advise(proxyService: DefaultedProxyService, observed: Observed, 
   const out: ConditionInput[] = [];
   if (spec.loadBalancer === "LEAST_REQUEST") {
     const input = {
-      proxies: readyProxies(proxyService, observed),
+      proxies: servingProxies(observed),
       replicas: observed.targetReadyEndpoints,
       callers: ASSUMED_CALLERS,
       load: ASSUMED_LOAD,
@@ -51,5 +60,7 @@ export function advise(proxyService: DefaultedProxyService, observed: Observed, 
   out.push(hiddenPrincipalsCondition({ proxyService, targetPodLabels: selector ? [selector] : [], policies: observed.authorizationPolicies }, generation));
   const ownRules = [...observed.owned.values()].filter((o) => o.kind === "DestinationRule");
   out.push(destinationRuleCondition({ proxyService, ownRules, userRules: observed.otherDestinationRules, proxyLabels: proxySelector(proxyService) }, generation));
+  const rollout = rolloutCondition(observed.owned.get(ownedKey("Deployment", metadata.name)) as DeploymentRollout | undefined, observed.proxyPods, generation);
+  if (rollout !== undefined) out.push(rollout);
   return out;
 }

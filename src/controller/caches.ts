@@ -3,6 +3,7 @@ import type { ProxyService } from "../api/types.js";
 import type { KubeObject } from "../kube/object.js";
 import { Resources, type ResourceType } from "../kube/resources.js";
 import type { EndpointSliceSummary } from "./endpoint-slices.js";
+import type { ProxyPodSummary } from "./proxy-pods.js";
 import type { StoreReader } from "./store.js";
 
 /** The kinds the operator owns (besides Services): their caches hold only objects labelled managed-by us. */
@@ -38,6 +39,8 @@ export interface Caches {
    * mesh's root namespace when it is watched: what the CallerIdentity condition judges.
    */
   readonly authorizationPolicies: StoreReader<KubeObject>;
+  /** The proxy pods of every ProxyService (label-selected), as summaries: whether each serves, and why not. */
+  readonly proxyPods: StoreReader<ProxyPodSummary>;
   /** The other owned kinds, by `apiVersion/kind`. */
   readonly owned: ReadonlyMap<string, StoreReader<KubeObject>>;
 }

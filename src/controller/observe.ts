@@ -3,6 +3,7 @@ import { observeRecord, type TakeoverRecord } from "../api/takeover.js";
 import { defaultTarget } from "../api/defaults.js";
 import type { AuthorizationPolicy } from "../api/hidden-principals.js";
 import { DEFAULT_ROOT_NAMESPACE } from "../api/mesh.js";
+import { Labels, proxySelectorValue } from "../api/labels.js";
 import type { ProxyService } from "../api/types.js";
 import { FIELD_MANAGER } from "../kube/client.js";
 import { timeOf, type KubeObject } from "../kube/object.js";
@@ -11,6 +12,8 @@ import type { Caches } from "./caches.js";
 import { concernsProxyService } from "./destination-rules.js";
 import { readyEndpointsOf } from "./endpoint-slices.js";
 import { givenUpUntil, type RevertHistory, type RevertTracker } from "./reverts.js";
+import type { FallbackTracker } from "./availability.js";
+import type { ProxyPodSummary } from "./proxy-pods.js";
 
 /** What a reconcile knows about the cluster, read from the caches only: the input of planFor. */
 export interface Observed {
@@ -34,6 +37,12 @@ export interface Observed {
   readonly recordError?: string;
   /** Earlier reverts of the takeover, for the current generation (see reverts.ts). */
   readonly reverts: RevertHistory;
+  /** This ProxyService's proxy pods (their readiness and why not): what the availability rule judges. */
+  readonly proxyPods: readonly ProxyPodSummary[];
+  /** How often spec.serviceName fell back within the flap window (availability.ts). */
+  readonly recentFallbacks: number;
+  /** The clock at this observation (ms since the epoch), so that the plan stays pure. */
+  readonly now: number;
 }
 
 export const ownedKey = (kind: string, name: string): string => `${kind}/${name}`;
@@ -42,7 +51,7 @@ export const ownedKey = (kind: string, name: string): string => `${kind}/${name}
 export function observe(
   proxyService: ProxyService & KubeObject,
   caches: Caches,
-  reverts: { readonly tracker: RevertTracker; readonly now: number },
+  memory: { readonly reverts: RevertTracker; readonly fallbacks: FallbackTracker; readonly now: number },
 ): Observed {
   const namespace = proxyService.metadata.namespace ?? "";
   const { serviceName } = proxyService.spec;
@@ -67,14 +76,16 @@ export function observe(
     ...(claimedBy !== undefined ? { claimedBy } : {}),
     ...decoded,
     selectorManagers: selectorManagers(service),
-    reverts: reverts.tracker.history(key, generation, service?.metadata?.resourceVersion, reverts.now, givenUpUntil(proxyService)),
+    reverts: memory.reverts.history(key, generation, service?.metadata?.resourceVersion, memory.now, givenUpUntil(proxyService)),
+    proxyPods: caches.proxyPods.list(namespace).filter((p) => p.metadata.labels?.[Labels.proxy] === proxySelectorValue(namespace, proxyService.metadata.name ?? "")),
+    recentFallbacks: memory.fallbacks.recent(key, memory.now),
+    now: memory.now,
   };
 }
 
-/** Ready proxy pods: the ready replicas of this ProxyService's Deployment as the cache shows it (0 before it exists). */
-export function readyProxies(proxyService: { metadata: { name?: string } }, observed: Pick<Observed, "owned">): number {
-  const deployment = observed.owned.get(ownedKey("Deployment", proxyService.metadata.name ?? "")) as { status?: { readyReplicas?: number } } | undefined;
-  return deployment?.status?.readyReplicas ?? 0;
+/** Proxy pods that serve (Ready, not being deleted). */
+export function servingProxies(observed: Pick<Observed, "proxyPods">): number {
+  return observed.proxyPods.filter((p) => p.serving).length;
 }
 
 /** Every object in the caches controlled by this ProxyService (by ownerReference uid), by `Kind/name`. */

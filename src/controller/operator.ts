@@ -19,6 +19,8 @@ import { summarizeEndpointSlice, type EndpointSliceSummary } from "./endpoint-sl
 import { slim, slimAuthorizationPolicy, slimDestinationRule, slimService } from "./cache-transforms.js";
 import { NamespaceScopes, type ScopedCache } from "./namespace-scopes.js";
 import { Outcome } from "./outcome.js";
+import { FallbackTracker } from "./availability.js";
+import { PROXY_POD_SELECTOR, summarizeProxyPod, type ProxyPodSummary } from "./proxy-pods.js";
 import { Informer, type Scope } from "./informer.js";
 import { LeaderElector, type Lease, type LeaseWatch } from "./leader-election.js";
 import { ControllerMetrics } from "./metrics.js";
@@ -102,15 +104,18 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
   );
   // Before the work queue's handler: a ProxyService in a new namespace has its caches started first.
   proxyServices.onChange(namespaceScopes.follow);
+  // The proxy pods only (label-selected): their readiness decides the takeover and the fallback (availability.ts).
+  const proxyPods = new Informer<ProxyPodSummary>(Resources.pod, scopes, deps, PROXY_POD_SELECTOR, summarizeProxyPod);
   const caches: Caches = {
     proxyServices: proxyServices.store,
     services: services.store,
     endpointSlices: endpointSlices.store,
     authorizationPolicies: authorizationPolicies.store,
+    proxyPods: proxyPods.store,
     destinationRules: destinationRules.store,
     owned: new Map(owned.map((i) => [kindKey(i.resource), i.store])),
   };
-  const informers = [proxyServices, services, endpointSlices, authorizationPolicies, ...owned];
+  const informers = [proxyServices, services, endpointSlices, authorizationPolicies, proxyPods, ...owned];
 
   const queue = new WorkQueue(
     new MaxOfRateLimiter(new ItemExponentialRateLimiter(5, 300_000), new BucketRateLimiter(clock, 10, 100)),
@@ -146,6 +151,7 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
     queue.shutdown();
     await elector?.release();
     metrics.leader.set({ name: CONTROLLER_NAME }, 0);
+    metrics.conditions.clear();
     for (const informer of informers) informer.stop();
     server.close();
     http.close();
@@ -165,9 +171,12 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
     metrics.leader.set({ name: CONTROLLER_NAME }, 1);
     log.info({ identity: opts.identity }, "became leader");
   }
+  // Without leader election this replica leads alone: it reconciles, so the "no leader" alert must not fire.
+  if (!elector) metrics.leader.set({ name: CONTROLLER_NAME }, 1);
 
   const reverts = new RevertTracker();
-  const ctx = { caches, client, events, reverts, clock, log, predict: opts.predict };
+  const fallbacks = new FallbackTracker();
+  const ctx = { caches, client, events, reverts, fallbacks, transitions: metrics, clock, log, predict: opts.predict, conditionMetrics: metrics.conditions };
   for (const p of caches.proxyServices.list()) queue.add(`${p.metadata.namespace}/${p.metadata.name}`);
   const resync = setInterval(() => {
     for (const p of caches.proxyServices.list()) queue.add(`${p.metadata.namespace}/${p.metadata.name}`);

@@ -1,6 +1,6 @@
 import { defaultTarget } from "../api/defaults.js";
 import { DEFAULT_ROOT_NAMESPACE } from "../api/mesh.js";
-import { readTakeoverRecord } from "../api/takeover.js";
+import { Labels, readTakeoverRecord } from "../api/takeover.js";
 import type { ProxyService } from "../api/types.js";
 import { keyOf, type KubeObject, type ObjectKey } from "../kube/object.js";
 import { concernsProxyService, isControlledByProxyService } from "./destination-rules.js";
@@ -18,7 +18,8 @@ import type { StoreReader } from "./store.js";
  * - a user's DestinationRule (one no ProxyService controls): every ProxyService whose serviceName or
  *   target its host can name (DestinationRules judges it);
  * - an AuthorizationPolicy: every ProxyService of its namespace, or of all of them for the mesh's root
- *   namespace (its selector may pick any target's pods; CallerIdentity judges it).
+ *   namespace (its selector may pick any target's pods; CallerIdentity judges it);
+ * - a proxy pod: the ProxyService its instance label names (its owner is a ReplicaSet, not the ProxyService).
  */
 export function ownersOf(obj: KubeObject, proxyServices: StoreReader<ProxyService & KubeObject>): ObjectKey[] {
   const namespace = obj.metadata.namespace ?? "";
@@ -36,6 +37,10 @@ export function ownersOf(obj: KubeObject, proxyServices: StoreReader<ProxyServic
   }
   if (obj.kind === "DestinationRule" && !isControlledByProxyService(obj)) {
     return proxyServices.list().filter((p) => concernsProxyService(obj, p)).map((p) => keyOf(p));
+  }
+  if (obj.kind === "Pod") {
+    const instance = obj.metadata.labels?.[Labels.instance];
+    return instance === undefined ? [] : [`${namespace}/${instance}`];
   }
   if (obj.kind === "AuthorizationPolicy") {
     const scope = namespace === DEFAULT_ROOT_NAMESPACE ? proxyServices.list() : proxyServices.list(namespace);

@@ -2,11 +2,13 @@ import { EventReasons, Reasons, type ConditionReason } from "../api/conditions.j
 import { SpecError } from "../api/errors.js";
 import type { DefaultedProxyService, ProxyServiceStatus } from "../api/types.js";
 import { desired, type DesiredState } from "../render/desired.js";
-import { isSelectingProxies } from "../render/metadata.js";
+import { isOwnedBy, isSelectingProxies } from "../render/metadata.js";
+import { renderFallbackService } from "../render/services.js";
 import { isSubset } from "../kube/compare.js";
 import type { EventInput } from "../kube/events.js";
 import type { KubeObject } from "../kube/object.js";
-import { ownedKey, readyProxies, type Observed } from "./observe.js";
+import { FLAP_WINDOW_MS, decideAvailability, proxyView, serviceStateOf, type ServiceState } from "./availability.js";
+import { ownedKey, type Observed } from "./observe.js";
 import { Outcome } from "./outcome.js";
 import { REVERT_WINDOW_MS, decideOnRevert, takeoverRevertedBy } from "./reverts.js";
 
@@ -47,6 +49,8 @@ export interface Plan {
   readonly status: Omit<ProxyServiceStatus, "conditions" | "observedGeneration">;
   /** Set when this pass found the takeover reverted by someone else and re-applies it (the reconciler counts it). */
   readonly revertedBy?: string;
+  /** Set when this pass switches the Service between the proxies and the application (the reconciler counts it). */
+  readonly transition?: "fellBack" | "tookOverAgain";
   /** What the reconcile returns: done, waiting on something that is not an error, or come back at a set time. */
   readonly next: Outcome;
 }
@@ -57,15 +61,26 @@ export interface Plan {
  * - render says another ProxyService holds the claim on spec.serviceName (the rule: render/claim.ts), or
  *   something is missing: touch nothing and wait (ServiceClaimedByAnother, TargetServiceMissing);
  * - the spec does not fit the Services (SpecError): touch nothing (SpecInvalid or TakeoverRefused);
- * - otherwise apply every owned object that differs from the cache, and take spec.serviceName over only
- *   once a proxy pod is Ready, so callers never see a Service without ready endpoints;
+ * - otherwise apply every owned object that differs from the cache, and point spec.serviceName where the
+ *   availability rule says (decideAvailability in availability.ts): at the proxies once one serves, back at
+ *   the application's pods when none does any more (FellBack), at the proxies again once one has been Ready
+ *   for the hold time; so callers never see a Service without a serving endpoint;
+ * - a taken-over Service falls back even when the spec is refused or something is missing (the fallback
+ *   needs only the Service and its record);
  * - when someone keeps reverting the takeover, stop re-applying it for a while (TakeoverReverted; the rule
  *   is decideOnRevert in reverts.ts);
  * - every object this ProxyService controls that the desired state does not contain is deleted.
  */
 export function planFor(proxyService: DefaultedProxyService, observed: Observed): Plan {
-  const { spec } = proxyService;
-  const idle = (ready: ReadyInput, next: Outcome): Plan => ({ applies: [], deletes: [], ready, status: { target: spec.target }, next });
+  // What status says about the Service and the proxies comes from what is observed, in every branch.
+  const facts = observedStatus(proxyService, observed);
+  // Even while the spec is refused or something is missing, a taken-over Service must not keep selecting
+  // proxies that no longer serve: the fallback needs only the Service and its record.
+  const idle = (ready: ReadyInput, next: Outcome): Plan => {
+    const fallback = fallbackIfNoProxyServes(proxyService, observed);
+    if (fallback === undefined) return { applies: [], deletes: [], ready, status: facts, next };
+    return { applies: [fallback.apply], deletes: [], ready, status: { ...facts, takeover: fallback.takeover }, transition: "fellBack", next };
+  };
   let state;
   try {
     state = desired(proxyService, {
@@ -82,10 +97,10 @@ export function planFor(proxyService: DefaultedProxyService, observed: Observed)
   if (state.kind === "waiting") {
     return idle({ status: "False", reason: state.reason, message: state.message }, Outcome.waiting(state.reason));
   }
-  return planApply(proxyService, observed, state);
+  return planApply(proxyService, observed, state, facts);
 }
 
-function planApply(proxyService: DefaultedProxyService, observed: Observed, state: DesiredState): Plan {
+function planApply(proxyService: DefaultedProxyService, observed: Observed, state: DesiredState, facts: PlannedStatus): Plan {
   const { spec, metadata } = proxyService;
   const applies: PlannedApply[] = [];
   const deletes: KubeObject[] = [];
@@ -106,36 +121,52 @@ function planApply(proxyService: DefaultedProxyService, observed: Observed, stat
     });
   };
   const owned = ownedObjectsOf(state);
-  // The takeover of a Service we create is applied last, below, once a proxy is Ready.
+  // spec.serviceName, when we create it, is applied below: its selector is the availability rule's decision.
   for (const o of owned) if (o !== state.takenOverService) want(o, o === state.targetService ? EventReasons.TargetServiceCreated : undefined);
   deletes.push(...unwanted(observed.owned, owned));
 
-  const readyReplicas = readyProxies(proxyService, observed);
-  const status = {
-    readyReplicas,
-    target: spec.target,
-    targetCreated: state.targetService !== undefined,
-  };
-  if (readyReplicas < 1) {
+  const status = { ...facts, targetCreated: state.targetService !== undefined };
+  const proxies = proxyView(observed.proxyPods, observed.now, deploymentProblem(proxyService, observed));
+  const serviceState = serviceStateOfObserved(proxyService, observed);
+  const decision = decideAvailability(serviceState, proxies, observed.recentFallbacks);
+  const modified = state.takeover.mode === "Modified";
+  const actual = observed.service as KubeObject | undefined;
+  const needs = (service: KubeObject): boolean => actual === undefined || !isSubset(service, actual);
+
+  if (decision.kind === "waitForFirstProxy") {
     return {
       applies,
       deletes,
       ready: {
         status: "False",
         reason: Reasons.ProxyNotAvailable,
-        message: `no proxy pod of Deployment "${metadata.name}" is Ready yet; Service "${spec.serviceName}" is taken over once one is`,
+        message: `no proxy pod of Deployment "${metadata.name}" is Ready yet (${proxies.cause}); Service "${spec.serviceName}" is taken over once one is`,
       },
       status,
       next: Outcome.waiting(Reasons.ProxyNotAvailable),
     };
   }
 
-  const revertedBy = takeoverRevertedBy(
-    observed.record,
-    metadata.name,
-    isSelectingProxies(proxyService, observed.service),
-    observed.selectorManagers,
-  );
+  if (decision.kind === "fallBack" || decision.kind === "holdFallback") {
+    const because =
+      decision.kind === "fallBack"
+        ? `no proxy pod serves: ${proxies.cause}`
+        : `proxy pods serve again, but it is taken over again only once one has been Ready for ${Math.round(decision.holdMs / 1000)} s (it fell back ${observed.recentFallbacks} time(s) in the last ${FLAP_WINDOW_MS / 60_000} minutes)`;
+    const message = fellBackMessage(proxyService, because);
+    const fallback = actual === undefined ? undefined : renderFallbackService(proxyService, actual, observed.record, observed.target);
+    if (fallback !== undefined && needs(fallback as KubeObject)) applies.push(fallbackApply(proxyService, fallback as KubeObject, message));
+    return {
+      applies,
+      deletes,
+      ready: { status: "False", reason: Reasons.FellBack, message },
+      status: { ...status, takeover: { service: spec.serviceName, mode: state.takeover.mode, state: "FellBack" } },
+      ...(decision.kind === "fallBack" && decision.isNew ? { transition: "fellBack" as const } : {}),
+      next: decision.kind === "holdFallback" ? Outcome.requeueAfter(decision.retryAfterMs, Reasons.FellBack) : Outcome.done(),
+    };
+  }
+
+  const revertedBy =
+    decision.again ? undefined : takeoverRevertedBy(observed.record, metadata.name, isSelectingProxies(proxyService, observed.service), observed.selectorManagers);
   const onRevert = revertedBy === undefined ? undefined : decideOnRevert(observed.reverts);
   if (onRevert?.kind === "giveUp") {
     return {
@@ -153,21 +184,21 @@ function planApply(proxyService: DefaultedProxyService, observed: Observed, stat
   }
 
   const takeover = state.takenOverService as KubeObject;
-  const actual = observed.service as KubeObject | undefined;
-  const modified = state.takeover.mode === "Modified";
-  if (actual === undefined || !isSubset(takeover, actual)) {
+  if (needs(takeover)) {
     applies.push({
       object: takeover,
       // force only for the user's Service: its selector and ports belong to another field manager.
       force: modified,
-      wave: 1,
+      wave: decision.again ? 0 : 1,
       event: {
         type: "Normal",
-        reason: modified ? EventReasons.ServiceTakenOver : EventReasons.ServiceCreated,
+        reason: modified || decision.again ? EventReasons.ServiceTakenOver : EventReasons.ServiceCreated,
         action: "TakeOver",
-        note: modified
-          ? `Service "${spec.serviceName}" now selects the proxy pods of Deployment "${metadata.name}" (ClusterIP kept; original selector and ports recorded for restore)`
-          : `created Service "${spec.serviceName}" selecting the proxy pods of Deployment "${metadata.name}"`,
+        note: decision.again
+          ? `Service "${spec.serviceName}" selects the proxy pods of Deployment "${metadata.name}" again: one has been Ready for ${Math.round(proxies.longestReadyMs / 1000)} s`
+          : modified
+            ? `Service "${spec.serviceName}" now selects the proxy pods of Deployment "${metadata.name}" (ClusterIP kept; original selector and ports recorded for restore)`
+            : `created Service "${spec.serviceName}" selecting the proxy pods of Deployment "${metadata.name}"`,
       },
     });
   }
@@ -177,12 +208,83 @@ function planApply(proxyService: DefaultedProxyService, observed: Observed, stat
     ready: {
       status: "True",
       reason: Reasons.Ready,
-      message: `Service "${spec.serviceName}" reaches ${readyReplicas} ready proxy pod(s), which balance to Service "${spec.target}" with ${spec.loadBalancer}`,
+      message: `Service "${spec.serviceName}" reaches ${proxies.serving} ready proxy pod(s), which balance to Service "${spec.target}" with ${spec.loadBalancer}`,
     },
-    status: { ...status, takeover: { service: spec.serviceName, mode: state.takeover.mode } },
+    status: { ...status, takeover: { service: spec.serviceName, mode: state.takeover.mode, state: "TakenOver" } },
     ...(revertedBy !== undefined ? { revertedBy } : {}),
+    ...(decision.again && needs(takeover) ? { transition: "tookOverAgain" as const } : {}),
     next: Outcome.done(),
   };
+}
+
+type PlannedStatus = Omit<ProxyServiceStatus, "conditions" | "observedGeneration">;
+
+function fellBackMessage(proxyService: DefaultedProxyService, because: string): string {
+  const { spec, metadata } = proxyService;
+  return `Service "${spec.serviceName}" selects the application's pods again (it fell back from the proxies of Deployment "${metadata.name}") because ${because}`;
+}
+
+function fallbackApply(proxyService: DefaultedProxyService, fallback: KubeObject, message: string): PlannedApply {
+  return {
+    object: fallback,
+    // As for the takeover: the user's Service's selector and ports may be shared with another field manager.
+    force: fallback.metadata.ownerReferences === undefined,
+    // Wave 0: the finalizer is on since the takeover, and the switch must not wait for any other object.
+    wave: 0,
+    event: { type: "Warning", reason: Reasons.FellBack, action: "FallBack", note: message },
+  };
+}
+
+/**
+ * The fallback for a plan that renders nothing (spec refused, something missing): when spec.serviceName
+ * selects this ProxyService's proxies and none serves. Undefined otherwise.
+ */
+function fallbackIfNoProxyServes(
+  proxyService: DefaultedProxyService,
+  observed: Observed,
+): { apply: PlannedApply; takeover: NonNullable<PlannedStatus["takeover"]> } | undefined {
+  const service = observed.service;
+  if (service === undefined || serviceStateOfObserved(proxyService, observed) !== "TakenOver") return undefined;
+  const proxies = proxyView(observed.proxyPods, observed.now, deploymentProblem(proxyService, observed));
+  if (proxies.serving > 0) return undefined;
+  const fallback = renderFallbackService(proxyService, service, observed.record, observed.target);
+  if (fallback === undefined) return undefined;
+  const message = fellBackMessage(proxyService, `no proxy pod serves: ${proxies.cause}`);
+  const mode = observed.record === undefined ? "Created" : "Modified";
+  return { apply: fallbackApply(proxyService, fallback as KubeObject, message), takeover: { service: proxyService.spec.serviceName, mode, state: "FellBack" } };
+}
+
+/**
+ * The status facts read from the cluster rather than decided by the plan: serving proxy pods, the target,
+ * and what spec.serviceName selects now. The same in every branch, so an idle pass never drops them.
+ */
+function observedStatus(proxyService: DefaultedProxyService, observed: Observed): PlannedStatus {
+  const { spec } = proxyService;
+  const state = serviceStateOfObserved(proxyService, observed);
+  const mode = observed.record?.proxyService === proxyService.metadata.name ? "Modified" : "Created";
+  return {
+    readyReplicas: observed.proxyPods.filter((p) => p.serving).length,
+    target: spec.target,
+    targetCreated: isOwnedBy(observed.target, proxyService),
+    ...(state === "NotTakenOver" ? {} : { takeover: { service: spec.serviceName, mode, state } }),
+  };
+}
+
+function serviceStateOfObserved(proxyService: DefaultedProxyService, observed: Observed): ServiceState {
+  const service = observed.service;
+  const isOurs = observed.record?.proxyService === proxyService.metadata.name || (observed.record === undefined && isOwnedBy(service, proxyService));
+  return serviceStateOf(service, isOurs, isSelectingProxies(proxyService, service));
+}
+
+/** The proxy Deployment's own problem, if any: missing, or refused new pods (ReplicaFailure: quota, admission). */
+function deploymentProblem(proxyService: DefaultedProxyService, observed: Observed): string | undefined {
+  const name = proxyService.metadata.name;
+  const deployment = observed.owned.get(ownedKey("Deployment", name)) as
+    | { status?: { conditions?: readonly { type: string; status: string; message?: string }[] } }
+    | undefined;
+  if (deployment === undefined) return `Deployment "${name}" does not exist (it is being created again)`;
+  const failure = deployment.status?.conditions?.find((c) => c.type === "ReplicaFailure" && c.status === "True");
+  return failure === undefined ? undefined : `Deployment "${name}" cannot create pods: ${failure.message ?? "ReplicaFailure"}`;
 }
 
 /**

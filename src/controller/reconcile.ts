@@ -22,6 +22,8 @@ export async function reconcile(key: ObjectKey, ctx: ReconcileContext): Promise<
   const proxyService = ctx.caches.proxyServices.get(key);
   if (!proxyService) {
     ctx.reverts.forget(key);
+    ctx.conditionMetrics.forget(key);
+    ctx.fallbacks.forget(key);
     return Outcome.done(); // owner references let the garbage collector remove the children
   }
   if (proxyService.metadata.deletionTimestamp) return cleanup(proxyService, ctx);
@@ -32,7 +34,7 @@ export async function reconcile(key: ObjectKey, ctx: ReconcileContext): Promise<
     : stage("add finalizer", () => addFinalizer(ctx.client, proxyService));
   finalizer.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
 
-  const observed = observe(proxyService, ctx.caches, { tracker: ctx.reverts, now: ctx.clock.now() });
+  const observed = observe(proxyService, ctx.caches, { reverts: ctx.reverts, fallbacks: ctx.fallbacks, now: ctx.clock.now() });
   const defaulted = withDefaults(proxyService);
   const plan = planFor(defaulted, observed);
   // Events are best effort and off the critical path: published together once the writes are done.
@@ -61,10 +63,16 @@ export async function reconcile(key: ObjectKey, ctx: ReconcileContext): Promise<
     ctx.reverts.record(key, proxyService.metadata.generation ?? 0, observed.service?.metadata?.resourceVersion ?? "", ctx.clock.now());
     log.info({ fieldManager: plan.revertedBy }, "takeover reverted by another field manager");
   }
+  if (plan.transition !== undefined) {
+    if (plan.transition === "fellBack") ctx.fallbacks.record(key, ctx.clock.now());
+    ctx.transitions.countTransition(plan.transition, proxyService.metadata.namespace ?? "", proxyService.metadata.name);
+    log.info({ transition: plan.transition, ready: plan.ready.message }, plan.transition === "fellBack" ? "service fell back to the application" : "service taken over again");
+  }
   // Sent before the status (so `kubectl describe` lists the actions before the condition they led to), awaited after.
   const published = Promise.all(summarize(events).map((e) => ctx.events.publish(proxyService, e)));
   const advisories = advise(defaulted, observed, ctx.predict);
-  await stage("report status", () => reportStatus(proxyService, plan, advisories, ctx));
+  const publishedReasons = new Set(events.map((e) => e.reason));
+  await stage("report status", () => reportStatus(proxyService, plan, advisories, ctx, publishedReasons));
   await published;
   return plan.next;
 }

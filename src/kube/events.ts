@@ -25,8 +25,10 @@ export interface EventPublisher {
 /**
  * Publishes `events.k8s.io/v1` Events about an object, naming this controller and the pod it runs in.
  * Needs RBAC `create` on `events.k8s.io/events`. Publishing is best effort: a failed event must never fail
- * a reconcile, so errors go to `onError` only. The same reason and note about the same object are sent
- * once per ten minutes, so that a retried reconcile does not flood `kubectl describe`.
+ * a reconcile, so errors go to `onError` only. The same reason and note about the same version of an object
+ * are sent once per ten minutes, so that a reconcile retried on the same cached object does not flood
+ * `kubectl describe`; a later version (each transition writes status, so the object moves on) is a new
+ * occurrence and is published, so that a second outage within ten minutes is told too.
  */
 export class EventRecorder implements EventPublisher {
   readonly #client: KubeClient;
@@ -41,7 +43,7 @@ export class EventRecorder implements EventPublisher {
   }
 
   async publish(regarding: KubeObject, e: EventInput): Promise<void> {
-    const dedupKey = `${regarding.metadata.uid}/${e.reason}/${e.note}`;
+    const dedupKey = `${regarding.metadata.uid}/${regarding.metadata.resourceVersion}/${e.reason}/${e.note}`;
     const now = Date.now();
     const last = this.#recent.get(dedupKey);
     if (last !== undefined && now - last < 600_000) return;

@@ -25,6 +25,7 @@ export const Resources = {
   virtualService: rt("networking.istio.io/v1", "VirtualService", "virtualservices"),
   destinationRule: rt("networking.istio.io/v1", "DestinationRule", "destinationrules"),
   envoyFilter: rt("networking.istio.io/v1alpha3", "EnvoyFilter", "envoyfilters"),
+  pod: rt("v1", "Pod", "pods"),
   endpointSlice: rt("discovery.k8s.io/v1", "EndpointSlice", "endpointslices"),
   authorizationPolicy: rt("security.istio.io/v1", "AuthorizationPolicy", "authorizationpolicies"),
   event: rt("events.k8s.io/v1", "Event", "events"),

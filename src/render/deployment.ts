@@ -8,6 +8,17 @@ import { ownedLabels, ownedMetadata, proxySelector } from "./metadata.js";
 const ISTIO_STATUS_PORT = 15021;
 
 /**
+ * How long a terminating proxy keeps serving (pilot-agent drains Envoy's listeners for this long after SIGTERM,
+ * then exits). When the last serving proxy starts terminating, the operator points the Service back at the
+ * application's pods (controller/availability.ts), the EndpointSlices and istiod carry that to the callers,
+ * and only then may the proxy stop: ten seconds is about ten times that switch as measured on the local
+ * cluster (docs/operator.md, "Availability"), and twice Istio's default of 5 s.
+ */
+export const PROXY_DRAIN_SECONDS = 10;
+/** The kubelet's limit for that drain: the drain plus room for Envoy to exit, Kubernetes' default of 30 s. */
+export const PROXY_TERMINATION_GRACE_SECONDS = 30;
+
+/**
  * The proxy Deployment: pods that run only an Istio proxy as a gateway. Istio's injector fills
  * the container in (template `gateway`, image `auto`). Pure.
  *
@@ -23,6 +34,8 @@ const ISTIO_STATUS_PORT = 15021;
  * - No user or group id anywhere: Istio's injector sets the proxy's (1337, or the namespace's
  *   range on OpenShift), as it does for Istio's gateway chart and istiod's Gateway API deployments;
  *   a fixed 1337 here would override it and be refused where the namespace allows other ids.
+ * - A terminating proxy drains for PROXY_DRAIN_SECONDS within PROXY_TERMINATION_GRACE_SECONDS, so a
+ *   deletion, eviction or drain of the last proxy never stops it before the Service fell back (make before break).
  * - The startup probe is the one istiod gives the gateways it deploys for a Gateway API Gateway
  *   (kube-gateway template): polled every second, and the kubelet runs the readiness probe as soon
  *   as it passes, so a new proxy is Ready about a second after Envoy is, not at the next 15 s
@@ -39,6 +52,9 @@ export function renderDeployment(proxyService: DefaultedProxyService): V1Deploym
     spec: {
       selector: { matchLabels: selector },
       strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      // A proxy is Ready seconds after it starts; five minutes covers a slow image pull on a new node. After
+      // that the Deployment reports Progressing=False, which ProxiesRolledOut turns into RolloutStuck.
+      progressDeadlineSeconds: 300,
       template: {
         metadata: {
           labels: {
@@ -49,11 +65,15 @@ export function renderDeployment(proxyService: DefaultedProxyService): V1Deploym
           },
           annotations: {
             "inject.istio.io/templates": "gateway",
-            "proxy.istio.io/config": JSON.stringify({ concurrency: proxyConcurrency(resources.requests.cpu) }),
+            "proxy.istio.io/config": JSON.stringify({
+              concurrency: proxyConcurrency(resources.requests.cpu),
+              terminationDrainDuration: `${PROXY_DRAIN_SECONDS}s`,
+            }),
           },
         },
         spec: {
           serviceAccountName: proxyService.metadata.name,
+          terminationGracePeriodSeconds: PROXY_TERMINATION_GRACE_SECONDS,
           // No runAsUser or fsGroup (see above; `istioctl analyze` also warns, IST0144, on a pod-wide UID 1337).
           securityContext: {
             runAsNonRoot: true,

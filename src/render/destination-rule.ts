@@ -1,12 +1,14 @@
 import type { DefaultedProxyService } from "../api/types.js";
-import type { DestinationRule, LoadBalancerSettings } from "./istio-types.js";
+import type { DestinationRule, LoadBalancerSettings, OutlierDetectionSettings } from "./istio-types.js";
 import { ISTIO_API_VERSION } from "./istio-types.js";
 import { ownedMetadata, serviceFqdn } from "./metadata.js";
 
 /**
  * How the proxies balance over the target's pods: spec.loadBalancer, locality balancing
  * switched explicitly (istio/istio#47804: with it on, least-request balances only inside each
- * zone) and the optional warm-up. exportTo "." applies it to the proxies in this namespace only,
+ * zone), the optional warm-up, and outlier detection unless turned off (a pod that fails fast
+ * has few requests in flight, so least-request, and most of all a full scan, sends it more
+ * than its share; docs/api.md). exportTo "." applies it to the proxies in this namespace only,
  * so other clients of the target keep their own policy. Pure.
  */
 export function renderDestinationRule(proxyService: DefaultedProxyService): DestinationRule {
@@ -16,6 +18,10 @@ export function renderDestinationRule(proxyService: DefaultedProxyService): Dest
     localityLbSetting: { enabled: spec.localityLoadBalancing },
     ...(spec.warmupDuration === undefined ? {} : { warmupDurationSecs: spec.warmupDuration }),
   };
+  const od = spec.outlierDetection;
+  const outlierDetection: OutlierDetectionSettings | undefined = od.enabled
+    ? { consecutive5xxErrors: od.consecutive5xxErrors, interval: od.interval, baseEjectionTime: od.baseEjectionTime, maxEjectionPercent: od.maxEjectionPercent }
+    : undefined;
   return {
     apiVersion: ISTIO_API_VERSION,
     kind: "DestinationRule",
@@ -23,7 +29,7 @@ export function renderDestinationRule(proxyService: DefaultedProxyService): Dest
     spec: {
       host: serviceFqdn(spec.target, metadata.namespace),
       exportTo: ["."],
-      trafficPolicy: { loadBalancer },
+      trafficPolicy: { loadBalancer, ...(outlierDetection === undefined ? {} : { outlierDetection }) },
     },
   };
 }

@@ -47,6 +47,14 @@ export interface LoadBalancerSettings {
   warmupDurationSecs?: string;
 }
 
+/** DestinationRule trafficPolicy.outlierDetection, as far as the operator sets it. */
+export interface OutlierDetectionSettings {
+  consecutive5xxErrors: number;
+  interval: string;
+  baseEjectionTime: string;
+  maxEjectionPercent: number;
+}
+
 export interface DestinationRule {
   apiVersion: typeof ISTIO_API_VERSION;
   kind: "DestinationRule";
@@ -54,7 +62,7 @@ export interface DestinationRule {
   spec: {
     host: string;
     exportTo?: string[];
-    trafficPolicy: { loadBalancer?: LoadBalancerSettings; tls?: { mode: "ISTIO_MUTUAL" } };
+    trafficPolicy: { loadBalancer?: LoadBalancerSettings; outlierDetection?: OutlierDetectionSettings; tls?: { mode: "ISTIO_MUTUAL" } };
   };
 }
 

@@ -1,9 +1,10 @@
 import type { V1Service, V1ServicePort } from "@kubernetes/client-node";
-import { Annotations, encodeTakeoverRecord } from "../api/takeover.js";
+import { Annotations, encodeTakeoverRecord, normalizePort, originalOf, type TakeoverRecord } from "../api/takeover.js";
 import type { DefaultedProxyService } from "../api/types.js";
 import type { Application } from "./application.js";
 import { ownedMetadata, proxySelector } from "./metadata.js";
 import type { PortPlan } from "./ports.js";
+import { withRenderHash } from "./render-hash.js";
 
 /**
  * The target Service the operator creates (the "rename" of the published design): a copy of
@@ -63,6 +64,55 @@ export function renderTakenOverService(
     metadata: ownedMetadata(proxyService, serviceName),
     spec: { type: "ClusterIP", selector, ports: servicePorts },
   };
+}
+
+/**
+ * spec.serviceName while no proxy serves: what it selected before the takeover (the application's pods and
+ * the original ports), with the fell-back annotation, so that the ProxyService, its proxies and the restore
+ * stay as they are and the Service can be taken over again. The same fields as renderTakenOverService, so one
+ * apply switches between the two. It needs only the Service, its record and the target, not a valid spec: a
+ * Service must fall back even while the spec is refused.
+ * - Modified (a record names this ProxyService): the record merged with the live Service (originalOf, the
+ *   rule of the restore), the record kept on it.
+ * - Created (ours, no record): the target's selector and ports; undefined when the target is gone (the
+ *   application's pods are then unknown).
+ * Pure.
+ */
+export function renderFallbackService(
+  proxyService: DefaultedProxyService,
+  live: V1Service,
+  record: TakeoverRecord | undefined,
+  target: V1Service | undefined,
+): V1Service | undefined {
+  const { serviceName } = proxyService.spec;
+  if (record !== undefined) {
+    const original = originalOf(record, live, proxySelector(proxyService));
+    return {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: {
+        name: serviceName,
+        namespace: proxyService.metadata.namespace,
+        annotations: {
+          [Annotations.takeover]: encodeTakeoverRecord({ ...record, selector: original.selector, ports: original.ports }),
+          [Annotations.fellBack]: "true",
+        },
+      },
+      spec: { selector: original.selector, ports: original.ports },
+    };
+  }
+  if (target?.spec?.selector === undefined) return undefined;
+  const metadata = ownedMetadata(proxyService, serviceName);
+  return withRenderHash({
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { ...metadata, annotations: { [Annotations.fellBack]: "true" } },
+    spec: {
+      type: "ClusterIP",
+      selector: { ...target.spec.selector },
+      ports: (target.spec.ports ?? []).map(({ nodePort: _nodePort, ...port }) => normalizePort(port)),
+    },
+  });
 }
 
 function proxyPort(port: V1ServicePort): V1ServicePort {

@@ -1,4 +1,4 @@
-import type { Draws, Policy } from "./config.js";
+import type { ClassicPolicy, Draws } from "./config.js";
 import type { Rng } from "./rng.js";
 
 /**
@@ -9,7 +9,7 @@ import type { Rng } from "./rng.js";
  */
 export class Balancers {
   readonly #replicas: number;
-  readonly #policy: Policy;
+  readonly #policy: ClassicPolicy;
   /** d, or 0 for "all": scan every replica (join the shortest queue of its own view). */
   readonly #choices: number;
   readonly #withReplacement: boolean;
@@ -19,7 +19,7 @@ export class Balancers {
   /** A permutation of replica indexes, partially reshuffled for every draw without replacement. */
   readonly #scratch: Int32Array;
 
-  constructor(balancers: number, replicas: number, policy: Policy, choices: number | "all", draws: Draws, rng: Rng) {
+  constructor(balancers: number, replicas: number, policy: ClassicPolicy, choices: number | "all", draws: Draws, rng: Rng) {
     this.#replicas = replicas;
     this.#policy = policy;
     this.#withReplacement = draws === "with-replacement";

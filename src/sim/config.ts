@@ -1,6 +1,13 @@
 import type { ServiceSpec } from "./distributions.js";
+import { DEFAULT_POLICY_PARAMS, type PolicyParams } from "./policy-params.js";
 
-export type Policy = "random" | "round-robin" | "least-request";
+/** The policies the fast path (Balancers) runs: a count of the balancer's own outstanding requests at most. */
+export type ClassicPolicy = "random" | "round-robin" | "least-request";
+/** The alternatives users can turn on instead of a ProxyService (issue 19); see policy-params.ts for their sources. */
+export type AlternativePolicy = "peak-ewma" | "orca-wrr" | "prequal";
+export type Policy = ClassicPolicy | AlternativePolicy;
+export const CLASSIC_POLICIES: readonly ClassicPolicy[] = ["random", "round-robin", "least-request"];
+export const POLICIES: readonly Policy[] = [...CLASSIC_POLICIES, "peak-ewma", "orca-wrr", "prequal"];
 export type Mode = "sidecar" | "proxy" | "global";
 /**
  * How least-request draws its d candidates. Envoy's N_CHOICES least-request (the Istio sidecar and
@@ -33,6 +40,32 @@ export interface SimConfig {
   readonly seed: number;
   /** Leading fraction of requests left out of the statistics, so the empty start does not bias them. */
   readonly warmupFraction: number;
+  /** The alternatives' parameters (times in mean service times). */
+  readonly params: PolicyParams;
+  /** Replicas that serve slower than the rest (a noisy neighbour): the first `count` replicas take `factor` times as long. */
+  readonly slow: { readonly count: number; readonly factor: number };
+  /**
+   * Replicas that fail fast (a broken dependency, a bad config): the last `count` replicas answer a
+   * fraction `rate` of their requests with an error after `time` instead of serving them.
+   */
+  readonly failing: { readonly count: number; readonly rate: number; readonly time: number };
+  /** Envoy-style outlier detection at every balancer, or null for none (Istio's default for a DestinationRule without it). */
+  readonly outlierDetection: OutlierDetection | null;
+}
+
+/**
+ * Consecutive-5xx outlier detection as Envoy does it (config.cluster.v3.OutlierDetection,
+ * envoyproxy.io/docs/envoy/latest/api-v3/config/cluster/v3/outlier_detection.proto): after
+ * `consecutiveErrors` errors in a row a replica is ejected for baseEjectionTime times the number
+ * of times it has been ejected, capped at maxEjectionTime; at most maxEjectionPercent of the
+ * replicas are out at once, but at least one may be. Each balancer keeps its own detector, as
+ * every Envoy does.
+ */
+export interface OutlierDetection {
+  readonly consecutiveErrors: number;
+  readonly baseEjectionTime: number;
+  readonly maxEjectionTime: number;
+  readonly maxEjectionPercent: number;
 }
 
 export const DEFAULT_CONFIG: SimConfig = {
@@ -51,6 +84,10 @@ export const DEFAULT_CONFIG: SimConfig = {
   requests: 200_000,
   seed: 1,
   warmupFraction: 0.05,
+  params: DEFAULT_POLICY_PARAMS,
+  slow: { count: 0, factor: 1 },
+  failing: { count: 0, rate: 1, time: 0.05 },
+  outlierDetection: null,
 };
 
 const MAX_VIEW_CELLS = 50_000_000;
@@ -100,10 +137,46 @@ export function validateConfig(c: SimConfig): SimConfig {
   if (c.service.kind === "empirical" && !isPositiveSampleSet(c.service.samples)) {
     throw new ConfigError("service", "the samples must be numbers >= 0 with a positive mean", "give one service time per line");
   }
+  validateReplicaFaults(c);
+  validatePolicyParams(c.params);
   if (c.arrivals.kind === "trace" && !isIncreasingTrace(c.arrivals.times)) {
     throw new ConfigError("arrivals", "the trace needs at least two arrival times in non-decreasing order, not all equal", "give one arrival time per line, sorted");
   }
   return c;
+}
+
+function validateReplicaFaults(c: SimConfig): void {
+  if (!Number.isInteger(c.slow.count) || c.slow.count < 0) throw new ConfigError("slowReplicas", `must be a whole number >= 0 (got ${c.slow.count})`, "e.g. 1");
+  if (!(c.slow.factor >= 1 && Number.isFinite(c.slow.factor))) throw new ConfigError("slowdown", `must be a finite factor >= 1 (got ${c.slow.factor})`, "e.g. 3 for a replica three times slower");
+  if (!Number.isInteger(c.failing.count) || c.failing.count < 0) throw new ConfigError("failingReplicas", `must be a whole number >= 0 (got ${c.failing.count})`, "e.g. 1");
+  if (c.slow.count + c.failing.count > c.replicas) {
+    throw new ConfigError("failingReplicas", `${c.slow.count} slow + ${c.failing.count} failing replicas are more than the ${c.replicas} replicas`, "lower them or raise --replicas");
+  }
+  if (!(c.failing.rate >= 0 && c.failing.rate <= 1)) throw new ConfigError("failureRate", `must be a fraction in [0, 1] (got ${c.failing.rate})`, "e.g. 1 (every request fails) or 0.5");
+  if (!(c.failing.time > 0 && Number.isFinite(c.failing.time))) throw new ConfigError("failureTime", `must be a finite time > 0 (got ${c.failing.time})`, "e.g. 1ms with --service-mean, or 0.05");
+  const od = c.outlierDetection;
+  if (od === null) return;
+  positiveInteger("consecutiveErrors", od.consecutiveErrors);
+  if (!(od.baseEjectionTime > 0 && Number.isFinite(od.baseEjectionTime))) throw new ConfigError("baseEjectionTime", `must be a finite time > 0 (got ${od.baseEjectionTime})`, "e.g. 30s with --service-mean");
+  if (!(od.maxEjectionTime >= od.baseEjectionTime)) throw new ConfigError("maxEjectionTime", `must be at least the base ejection time (got ${od.maxEjectionTime})`, "e.g. 300s, Envoy's default");
+  if (!(od.maxEjectionPercent >= 0 && od.maxEjectionPercent <= 100)) throw new ConfigError("maxEjectionPercent", `must be in [0, 100] (got ${od.maxEjectionPercent})`, "e.g. 10, Envoy's default");
+}
+
+function validatePolicyParams(p: PolicyParams): void {
+  const positiveTime = (field: string, v: number): void => {
+    if (!(v > 0 && Number.isFinite(v))) throw new ConfigError(field, `must be a finite time > 0 (got ${v})`, "give a duration, e.g. 1s with --service-mean");
+  };
+  positiveTime("ewmaDecay", p.peakEwma.decay);
+  positiveTime("ewmaDefaultRtt", p.peakEwma.defaultRtt);
+  positiveTime("orcaUpdatePeriod", p.orca.weightUpdatePeriod);
+  if (!(p.orca.blackoutPeriod >= 0)) throw new ConfigError("orcaBlackout", `must be a time >= 0 (got ${p.orca.blackoutPeriod})`, "e.g. 10s, Envoy's default");
+  positiveTime("orcaExpiration", p.orca.weightExpirationPeriod);
+  if (!(p.orca.errorUtilizationPenalty >= 0)) throw new ConfigError("orcaErrorPenalty", `must be a number >= 0 (got ${p.orca.errorUtilizationPenalty})`, "e.g. 1, Envoy's default");
+  if (!(p.prequal.probeRate >= 0 && p.prequal.probeRate <= 64)) throw new ConfigError("prequalProbes", `must be a rate in [0, 64] probes per request (got ${p.prequal.probeRate})`, "e.g. 3");
+  positiveInteger("prequalPool", p.prequal.poolSize);
+  positiveInteger("prequalReuse", p.prequal.reuseBudget);
+  if (!(p.prequal.hotQuantile >= 0 && p.prequal.hotQuantile <= 1)) throw new ConfigError("prequalHotQuantile", `must be a fraction in [0, 1] (got ${p.prequal.hotQuantile})`, "e.g. 0.84");
+  positiveTime("prequalMaxAge", p.prequal.maxAge);
 }
 
 function positiveInteger(field: string, v: number): void {

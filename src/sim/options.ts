@@ -1,5 +1,6 @@
-import { type ArrivalSpec, type Draws, DEFAULT_CONFIG, type Mode, type Policy, type SimConfig } from "./config.js";
+import { type ArrivalSpec, type Draws, DEFAULT_CONFIG, type Mode, type OutlierDetection, type Policy, POLICIES, type SimConfig } from "./config.js";
 import type { ServiceSpec } from "./distributions.js";
+import { ASSUMED_SERVICE_MEAN_SECONDS, OUTLIER_DEFAULTS_SECONDS, type PolicyParams, policyParamsFor } from "./policy-params.js";
 import { parseTime } from "./units.js";
 
 /**
@@ -14,7 +15,26 @@ export type RawOptions = Readonly<Record<string, string | undefined>>;
 export type FileNumbers = ReadonlyMap<string, readonly number[]>;
 
 /** The options a sweep may vary, in the order tables list them. */
-export const SWEEP_KEYS = ["mode", "policy", "choices", "draws", "callers", "replicas", "workers", "load", "proxies", "service", "hop-latency", "seed", "requests"] as const;
+export const SWEEP_KEYS = [
+  "mode",
+  "policy",
+  "choices",
+  "draws",
+  "callers",
+  "replicas",
+  "workers",
+  "load",
+  "proxies",
+  "service",
+  "hop-latency",
+  "seed",
+  "requests",
+  "slow-replicas",
+  "slowdown",
+  "failing-replicas",
+  "failure-rate",
+  "outlier-detection",
+] as const;
 export type SweepKey = (typeof SWEEP_KEYS)[number];
 
 export class OptionError extends Error {
@@ -42,7 +62,7 @@ export function parseOptions(raw: RawOptions, files: FileNumbers = new Map()): P
     replicas: integer(raw, "replicas", DEFAULT_CONFIG.replicas),
     workers: integer(raw, "workers", DEFAULT_CONFIG.workers),
     load: load(raw["load"]),
-    policy: oneOf<Policy>(raw, "policy", ["random", "round-robin", "least-request"], DEFAULT_CONFIG.policy),
+    policy: oneOf<Policy>(raw, "policy", POLICIES, DEFAULT_CONFIG.policy),
     choices: raw["choices"]?.trim() === "all" ? "all" : integer(raw, "choices", 2),
     draws: draws(raw["draws"]),
     mode: oneOf<Mode>(raw, "mode", ["sidecar", "proxy", "global"], DEFAULT_CONFIG.mode),
@@ -53,8 +73,87 @@ export function parseOptions(raw: RawOptions, files: FileNumbers = new Map()): P
     requests: integer(raw, "requests", DEFAULT_CONFIG.requests),
     seed: integer(raw, "seed", DEFAULT_CONFIG.seed, 0),
     warmupFraction: fraction(raw["warmup"]),
+    params: policyParams(raw, serviceMeanSeconds),
+    slow: { count: integer(raw, "slow-replicas", 0, 0), factor: number(raw, "slowdown", 3, 1) },
+    failing: {
+      count: integer(raw, "failing-replicas", 0, 0),
+      rate: probability(raw, "failure-rate", 1),
+      time: timeOr(raw, "failure-time", serviceMeanSeconds, 0.001),
+    },
+    outlierDetection: outlierDetection(raw, serviceMeanSeconds),
   };
   return { config, serviceMeanSeconds };
+}
+
+/**
+ * The alternatives' parameters: each flag, or the real implementation's default converted with
+ * the mean service time (ASSUMED_SERVICE_MEAN_SECONDS when --service-mean is absent, since
+ * these are wall-clock timers in the real proxies).
+ */
+function policyParams(raw: RawOptions, serviceMeanSeconds: number | null): PolicyParams {
+  const d = policyParamsFor(serviceMeanSeconds ?? ASSUMED_SERVICE_MEAN_SECONDS);
+  const t = (flag: string, fallback: number): number => (raw[flag] === undefined ? fallback : timeOr(raw, flag, serviceMeanSeconds, 0));
+  return {
+    peakEwma: { decay: t("ewma-decay", d.peakEwma.decay), defaultRtt: t("ewma-default-rtt", d.peakEwma.defaultRtt) },
+    orca: {
+      weightUpdatePeriod: t("orca-update-period", d.orca.weightUpdatePeriod),
+      blackoutPeriod: t("orca-blackout", d.orca.blackoutPeriod),
+      weightExpirationPeriod: d.orca.weightExpirationPeriod,
+      errorUtilizationPenalty: number(raw, "orca-error-penalty", d.orca.errorUtilizationPenalty, 0),
+    },
+    prequal: {
+      probeRate: number(raw, "prequal-probes", d.prequal.probeRate, 0),
+      poolSize: integer(raw, "prequal-pool", d.prequal.poolSize),
+      reuseBudget: integer(raw, "prequal-reuse", d.prequal.reuseBudget),
+      maxAge: t("prequal-max-age", d.prequal.maxAge),
+      hotQuantile: probability(raw, "prequal-hot-quantile", d.prequal.hotQuantile),
+    },
+  };
+}
+
+/** --outlier-detection on|off with Envoy's defaults, each overridable by its own flag. */
+function outlierDetection(raw: RawOptions, serviceMeanSeconds: number | null): OutlierDetection | null {
+  const on = raw["outlier-detection"]?.trim();
+  if (on === undefined || on === "off") return null;
+  if (on !== "on") throw new OptionError("outlier-detection", `unknown value "${raw["outlier-detection"]}"`, "use on (Envoy's defaults, tuned by --consecutive-errors, --base-ejection-time, --max-ejection-time, --max-ejection-percent) or off");
+  const seconds = (s: number): number => s / (serviceMeanSeconds ?? ASSUMED_SERVICE_MEAN_SECONDS);
+  const d = OUTLIER_DEFAULTS_SECONDS;
+  const t = (flag: string, fallbackSeconds: number): number => (raw[flag] === undefined ? seconds(fallbackSeconds) : timeOr(raw, flag, serviceMeanSeconds, 0));
+  return {
+    consecutiveErrors: integer(raw, "consecutive-errors", d.consecutiveErrors),
+    baseEjectionTime: t("base-ejection-time", d.baseEjectionTime),
+    maxEjectionTime: t("max-ejection-time", d.maxEjectionTime),
+    maxEjectionPercent: number(raw, "max-ejection-percent", d.maxEjectionPercent, 0),
+  };
+}
+
+function number(raw: RawOptions, flag: string, fallback: number, min: number): number {
+  const text = raw[flag];
+  if (text === undefined) return fallback;
+  const v = Number(text.trim());
+  if (!(v >= min) || !Number.isFinite(v)) throw new OptionError(flag, `expected a number >= ${min}, got "${text}"`, `e.g. --${flag} ${Math.max(min, 1) * 2}`);
+  return v;
+}
+
+function probability(raw: RawOptions, flag: string, fallback: number): number {
+  const text = raw[flag];
+  if (text === undefined) return fallback;
+  const v = Number(text.trim());
+  if (!(v >= 0 && v <= 1)) throw new OptionError(flag, `expected a fraction in [0, 1], got "${text}"`, `e.g. --${flag} 0.5`);
+  return v;
+}
+
+/**
+ * A time flag: a number in mean service times, or a duration with a unit. Its default is in
+ * seconds, converted with --service-mean (or the assumed 20 ms, as for the policies' timers).
+ */
+function timeOr(raw: RawOptions, flag: string, serviceMeanSeconds: number | null, fallbackSeconds: number): number {
+  if (raw[flag] === undefined) return fallbackSeconds / (serviceMeanSeconds ?? ASSUMED_SERVICE_MEAN_SECONDS);
+  const text = raw[flag];
+  const t = parseTime(text);
+  if (t === undefined) throw new OptionError(flag, `expected a time such as 0.05 (mean service times) or 1ms, got "${text}"`, `e.g. --${flag} 0.05`);
+  if (t.kind === "relative") return t.value;
+  return t.value / (serviceMeanSeconds ?? ASSUMED_SERVICE_MEAN_SECONDS);
 }
 
 function integer(raw: RawOptions, flag: string, fallback: number, min = 1): number {

@@ -5,6 +5,8 @@ import { serviceSampler } from "./distributions.js";
 import { EventHeap } from "./event-heap.js";
 import { LatencyHistogram } from "./histogram.js";
 import { Rng } from "./rng.js";
+import { needsFullModel, simulateFull } from "./simulate-full.js";
+import { loadSpread } from "./spread.js";
 
 /** Statistics of one run; times in units of the mean service time. */
 export interface SimResult {
@@ -22,6 +24,10 @@ export interface SimResult {
   readonly percentileError: number;
   /** Per-replica share of requests relative to a perfectly even split (1 = even). */
   readonly loadSpread: { readonly min: number; readonly max: number; readonly cv: number };
+  /** Share of the measured requests answered with an error (a failing replica); latencies cover the others. */
+  readonly failedFraction: number;
+  /** Replicas ejected by outlier detection, over all balancers. */
+  readonly ejections: number;
 }
 
 /**
@@ -37,6 +43,10 @@ export interface SimResult {
 export function simulate(input: SimConfig): SimResult {
   const c = validateConfig(input);
   const rng = new Rng(c.seed);
+  // The alternatives, unequal replicas and ejection need per-request state; the classic policies
+  // keep this lean loop, whose speed the benchmark in bench/sim holds (issue 5: >= 1M requests/s).
+  if (needsFullModel(c)) return simulateFull(c, rng);
+  if (c.policy !== "random" && c.policy !== "round-robin" && c.policy !== "least-request") throw new Error(`unreachable: ${c.policy} needs the full model`);
   const R = c.replicas;
   const W = c.workers;
   const balancerCount = c.mode === "sidecar" ? c.callers : c.mode === "proxy" ? c.proxies : 1;
@@ -88,7 +98,9 @@ export function simulate(input: SimConfig): SimResult {
     p999: histogram.quantile(0.999),
     max: histogram.max,
     percentileError: histogram.relativeError,
-    loadSpread: spread(perReplica),
+    loadSpread: loadSpread(perReplica),
+    failedFraction: 0,
+    ejections: 0,
   };
 }
 
@@ -96,19 +108,4 @@ function earliestWorker(freeAt: Float64Array, base: number, workers: number): nu
   let best = base;
   for (let k = base + 1; k < base + workers; k++) if ((freeAt[k] as number) < (freeAt[best] as number)) best = k;
   return best;
-}
-
-function spread(counts: Float64Array): { min: number; max: number; cv: number } {
-  const n = counts.length;
-  const mean = counts.reduce((a, b) => a + b, 0) / n;
-  if (!(mean > 0)) return { min: Number.NaN, max: Number.NaN, cv: Number.NaN };
-  let min = Number.POSITIVE_INFINITY;
-  let max = 0;
-  let sq = 0;
-  for (const v of counts) {
-    min = Math.min(min, v);
-    max = Math.max(max, v);
-    sq += (v - mean) ** 2;
-  }
-  return { min: min / mean, max: max / mean, cv: Math.sqrt(sq / n) / mean };
 }

@@ -21,11 +21,12 @@ describe("withDefaults", () => {
       port: 80,
       ports: [],
       uri: {},
-      autoscaling: { minReplicas: 1, maxReplicas: 5, targetCPUUtilizationPercentage: 80 },
+      autoscaling: { minReplicas: 2, maxReplicas: 5, targetCPUUtilizationPercentage: 80 },
       resources: { requests: { cpu: "500m", memory: "128Mi" }, limits: { cpu: "2", memory: "1Gi" } },
       localityLoadBalancing: false,
       callerTls: { mode: "DISABLE" },
       leastRequest: { choices: 2 },
+      outlierDetection: { enabled: true, consecutive5xxErrors: 5, interval: "10s", baseEjectionTime: "30s", maxEjectionPercent: 10 },
     });
   });
 
@@ -37,7 +38,7 @@ describe("withDefaults", () => {
     });
     expect(ps.metadata.namespace).toBe("shop");
     expect(ps.spec.target).toBe("sn0-ep");
-    expect(ps.spec.autoscaling).toEqual({ minReplicas: 1, maxReplicas: 9, targetCPUUtilizationPercentage: 80 });
+    expect(ps.spec.autoscaling).toEqual({ minReplicas: 2, maxReplicas: 9, targetCPUUtilizationPercentage: 80 });
     expect(ps.spec.resources.requests).toEqual({ cpu: 1, memory: "128Mi" });
     expect(ps.spec.warmupDuration).toBe("30s");
   });

@@ -42,6 +42,11 @@ export const invalidCases: readonly InvalidCase[] = [
   { title: "choices above 100", field: "spec.leastRequest.choices", spec: { serviceName: "sn0", leastRequest: { choices: 101 } } },
   { title: "choices a string other than All", field: "spec.leastRequest.choices", spec: { serviceName: "sn0", leastRequest: { choices: "all" } } },
   { title: "choices a number as a string", field: "spec.leastRequest.choices", spec: { serviceName: "sn0", leastRequest: { choices: "4" } } },
+  { title: "outlier detection interval 0s", field: "spec.outlierDetection.interval", spec: { serviceName: "sn0", outlierDetection: { interval: "0s" } } },
+  { title: "outlier detection ejection below 1ms", field: "spec.outlierDetection.baseEjectionTime", spec: { serviceName: "sn0", outlierDetection: { baseEjectionTime: "0.5ms" } } },
+  { title: "outlier detection ejection not a duration", field: "spec.outlierDetection.baseEjectionTime", spec: { serviceName: "sn0", outlierDetection: { baseEjectionTime: "30" } } },
+  { title: "outlier detection with 0 errors", field: "spec.outlierDetection.consecutive5xxErrors", spec: { serviceName: "sn0", outlierDetection: { consecutive5xxErrors: 0 } } },
+  { title: "outlier detection ejecting 0 %", field: "spec.outlierDetection.maxEjectionPercent", spec: { serviceName: "sn0", outlierDetection: { maxEjectionPercent: 0 } } },
   { title: "name longer than a label value", field: "metadata.name", spec: { serviceName: "sn0" }, name: "p".repeat(64) },
 ];
 

@@ -3,11 +3,14 @@ import { withDefaults } from "../../src/api/defaults.js";
 import { advise, isProblem } from "../../src/controller/advisories.js";
 import { createMeanLatencyPredictor } from "../../src/cli/balancing-predictor.js";
 import type { KubeObject } from "../../src/kube/object.js";
-import { NS, flatPredictor, observed, proxyService, service } from "./fixtures.js";
+import { NS, flatPredictor, observed, proxyPod, proxyService, service } from "./fixtures.js";
 
 const predict = createMeanLatencyPredictor();
-const proxies = (readyReplicas: number): ReadonlyMap<string, KubeObject> =>
-  new Map([["Deployment/ps-s0", { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "ps-s0" }, status: { readyReplicas } }]]);
+/** n serving proxy pods, and their Deployment. */
+const proxies = (readyReplicas: number): { owned: ReadonlyMap<string, KubeObject>; proxyPods: ReturnType<typeof proxyPod>[] } => ({
+  owned: new Map([["Deployment/ps-s0", { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "ps-s0" }, status: { readyReplicas } }]]),
+  proxyPods: Array.from({ length: readyReplicas }, (_, i) => proxyPod("Ready", `ps-s0-${i}`)),
+});
 
 const globalView = (conditions: ReturnType<typeof advise>) => conditions.filter((c) => c.type === "GlobalView");
 
@@ -15,26 +18,26 @@ describe("advise: GlobalView", () => {
   it("is Unknown before a proxy serves or a target pod is ready", () => {
     const [c] = globalView(advise(withDefaults(proxyService()), observed({ targetReadyEndpoints: 4 }), predict));
     expect(c).toMatchObject({ type: "GlobalView", status: "Unknown", observedGeneration: 1 });
-    const [d] = globalView(advise(withDefaults(proxyService()), observed({ owned: proxies(2), targetReadyEndpoints: 0 }), predict));
+    const [d] = globalView(advise(withDefaults(proxyService()), observed({ ...proxies(2), targetReadyEndpoints: 0 }), predict));
     expect(d?.status).toBe("Unknown");
   });
 
   it("is True with one proxy, and False (TooManyProxies) with 8 proxies in front of 4 target pods", () => {
-    const one = globalView(advise(withDefaults(proxyService()), observed({ owned: proxies(1), targetReadyEndpoints: 4 }), predict));
+    const one = globalView(advise(withDefaults(proxyService()), observed({ ...proxies(1), targetReadyEndpoints: 4 }), predict));
     expect(one).toEqual([expect.objectContaining({ type: "GlobalView", status: "True", reason: "GainKept" })]);
-    const eight = globalView(advise(withDefaults(proxyService()), observed({ owned: proxies(8), targetReadyEndpoints: 4 }), predict));
+    const eight = globalView(advise(withDefaults(proxyService()), observed({ ...proxies(8), targetReadyEndpoints: 4 }), predict));
     expect(eight).toEqual([expect.objectContaining({ type: "GlobalView", status: "False", reason: "TooManyProxies" })]);
     expect(eight[0]?.message).toContain("8 proxies serve 4 target pods");
     expect(eight[0]?.message).toContain("spec.resources.requests.cpu");
   });
 
   it("uses spec.leastRequest.choices of the proxies", () => {
-    const [c] = globalView(advise(withDefaults(proxyService({ leastRequest: { choices: "All" } })), observed({ owned: proxies(1), targetReadyEndpoints: 4 }), flatPredictor));
+    const [c] = globalView(advise(withDefaults(proxyService({ leastRequest: { choices: "All" } })), observed({ ...proxies(1), targetReadyEndpoints: 4 }), flatPredictor));
     expect(c?.message).toContain("with All least-request choices");
   });
 
   it("is not given for a policy other than least-request (no in-flight counts to spoil)", () => {
-    expect(globalView(advise(withDefaults(proxyService({ loadBalancer: "ROUND_ROBIN" })), observed({ owned: proxies(8), targetReadyEndpoints: 4 }), predict))).toEqual([]);
+    expect(globalView(advise(withDefaults(proxyService({ loadBalancer: "ROUND_ROBIN" })), observed({ ...proxies(8), targetReadyEndpoints: 4 }), predict))).toEqual([]);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { V1Service } from "@kubernetes/client-node";
 import { OWNED_KINDS, kindKey, type Caches } from "../../src/controller/caches.js";
+import { summarizeProxyPod } from "../../src/controller/proxy-pods.js";
 import { Store } from "../../src/controller/store.js";
 import { Annotations } from "../../src/api/takeover.js";
 import { Labels, OPERATOR_NAME } from "../../src/api/labels.js";
@@ -55,7 +56,18 @@ export class FakeCluster implements Client {
     stores.set("discovery.k8s.io/v1/EndpointSlice", endpointSlices);
     const authorizationPolicies = new Store<KubeObject>();
     stores.set("security.istio.io/v1/AuthorizationPolicy", authorizationPolicies);
-    this.caches = { proxyServices: proxyServices as never, services: services as never, endpointSlices: endpointSlices as never, authorizationPolicies, destinationRules: owned.get("networking.istio.io/v1/DestinationRule")!, owned, stores };
+    const proxyPods = new Store<KubeObject>();
+    stores.set("v1/Pod", proxyPods);
+    this.caches = {
+      proxyServices: proxyServices as never,
+      services: services as never,
+      endpointSlices: endpointSlices as never,
+      authorizationPolicies,
+      proxyPods: proxyPods as never,
+      destinationRules: owned.get("networking.istio.io/v1/DestinationRule")!,
+      owned,
+      stores,
+    };
   }
 
   readonly eventPublisher: EventPublisher = {
@@ -131,7 +143,9 @@ export class FakeCluster implements Client {
       if (meta.labels !== undefined) next.metadata.labels = { ...next.metadata.labels, ...meta.labels };
       if (meta.ownerReferences !== undefined) next.metadata.ownerReferences = structuredClone(meta.ownerReferences);
       const annotations = { ...next.metadata.annotations, ...meta.annotations };
-      if (manager === FIELD_MANAGER && meta.annotations?.[Annotations.takeover] === undefined) delete annotations[Annotations.takeover];
+      for (const ours of [Annotations.takeover, Annotations.fellBack]) {
+        if (manager === FIELD_MANAGER && meta.annotations?.[ours] === undefined) delete annotations[ours];
+      }
       next.metadata.annotations = annotations;
       if (Object.keys(annotations).length === 0) delete next.metadata.annotations;
       if (obj.kind === "Service") {
@@ -170,11 +184,49 @@ export class FakeCluster implements Client {
     if (kind === "Service" && after !== undefined && JSON.stringify(after.spec?.selector) !== before) setSelectorManager(after, manager, this.#now());
   }
 
-  /** The Deployment controller and kubelet: every proxy Deployment has `ready` Ready replicas. */
+  /** The Deployment controller and kubelet: every proxy Deployment has `ready` Ready pods. */
   setProxiesReady(ready: number): void {
-    for (const o of this.#objects.values()) {
-      if (o.kind !== "Deployment") continue;
-      if ((o.status?.readyReplicas ?? 0) !== ready) this.#update(o, (next) => void (next.status = { ...next.status, readyReplicas: ready }));
+    this.setProxies(ready, "Ready");
+  }
+
+  /**
+   * The Deployment controller and kubelet: every proxy Deployment has `count` pods in `state` (Ready;
+   * NotReady: failing its probe or crash-looping; Terminating: deleted and draining, still Ready), with the
+   * Deployment's readyReplicas to match. A pod's Ready time moves only when its readiness flips, as a kubelet's does.
+   */
+  setProxies(count: number, state: "Ready" | "NotReady" | "Terminating"): void {
+    for (const deployment of [...this.#objects.values()].filter((o) => o.kind === "Deployment")) {
+      const labels = ((deployment.spec?.template as { metadata?: { labels?: Record<string, string> } } | undefined)?.metadata?.labels) ?? {};
+      const ns = deployment.metadata.namespace ?? "";
+      const pods = [...this.#objects.values()].filter((o) => o.kind === "Pod" && o.metadata.namespace === ns && o.metadata.name.startsWith(`${deployment.metadata.name}-pod-`));
+      for (const pod of pods) if (Number(pod.metadata.name.split("-pod-")[1]) >= count) this.#objects.delete(keyOfObject(pod));
+      for (let i = 0; i < count; i++) {
+        const name = `${deployment.metadata.name}-pod-${i}`;
+        const ready = state !== "NotReady";
+        const existing = this.#objects.get(keyFor("v1", "Pod", ns, name));
+        const was = (existing?.status as { conditions?: { status: string; lastTransitionTime: string }[] } | undefined)?.conditions?.[0];
+        const since = was !== undefined && was.status === (ready ? "True" : "False") ? was.lastTransitionTime : new Date(this.#now()).toISOString();
+        const pod: KubeObject = {
+          apiVersion: "v1",
+          kind: "Pod",
+          metadata: { name, namespace: ns, labels: { ...labels }, ...(state === "Terminating" ? { deletionTimestamp: new Date(this.#now()) } : {}) },
+          status: { phase: "Running", conditions: [{ type: "Ready", status: ready ? "True" : "False", lastTransitionTime: since }] },
+        } as KubeObject;
+        if (existing === undefined) {
+          const stored = this.#store(pod);
+          if (state === "Terminating") this.#update(stored, (next) => void (next.metadata.deletionTimestamp = new Date(this.#now())));
+        } else this.#update(existing, (next) => Object.assign(next, { metadata: { ...next.metadata, ...pod.metadata }, status: (pod as Stored).status }));
+        if (state !== "Terminating" && existing?.metadata.deletionTimestamp !== undefined) {
+          this.#update(this.#objects.get(keyFor("v1", "Pod", ns, name))!, (next) => void delete next.metadata.deletionTimestamp);
+        }
+      }
+      const readyReplicas = state === "NotReady" ? 0 : count;
+      if ((deployment.status?.readyReplicas ?? 0) !== readyReplicas) this.#update(deployment, (next) => void (next.status = { ...next.status, readyReplicas }));
+    }
+    // Pods of a Deployment that is gone are gone too (the garbage collector, through their ReplicaSet).
+    for (const pod of [...this.#objects.values()].filter((o) => o.kind === "Pod")) {
+      const owner = pod.metadata.name.split("-pod-")[0];
+      if (this.#objects.get(keyFor("apps/v1", "Deployment", pod.metadata.namespace, owner ?? "")) === undefined) this.#objects.delete(keyOfObject(pod));
     }
   }
 
@@ -192,7 +244,8 @@ export class FakeCluster implements Client {
     for (const [kind, store] of this.caches.stores) {
       const items = [...this.#objects.values()].filter((o) => `${o.apiVersion}/${o.kind}` === kind);
       const isOwnedKind = kind !== "v1/Service" && kind !== "msvcbench.io/v1alpha1/ProxyService";
-      store.replace(undefined, (isOwnedKind ? items.filter((o) => o.metadata.labels?.[Labels.managedBy] === OPERATOR_NAME) : items).map((o) => structuredClone(o)));
+      const cached = (isOwnedKind ? items.filter((o) => o.metadata.labels?.[Labels.managedBy] === OPERATOR_NAME) : items).map((o) => structuredClone(o));
+      store.replace(undefined, kind === "v1/Pod" ? cached.map(summarizeProxyPod) : cached);
     }
   }
 

@@ -5,6 +5,9 @@ import type { KubeObject } from "../../src/kube/object.js";
 import type { Observed } from "../../src/controller/observe.js";
 import { noReverts } from "../../src/controller/reverts.js";
 import { readTakeoverRecord } from "../../src/api/takeover.js";
+import { Labels, OPERATOR_NAME, proxySelectorValue } from "../../src/api/labels.js";
+import { FallbackTracker } from "../../src/controller/availability.js";
+import { summarizeProxyPod, type ProxyPodSummary } from "../../src/controller/proxy-pods.js";
 
 export const NS = "shop";
 
@@ -33,5 +36,47 @@ export function service(name: string, selector: Record<string, string>, extra: P
 /** What observe would return; the takeover record is decoded from the given Service, as observe does. */
 export function observed(partial: Partial<Observed> = {}): Observed {
   const record = readTakeoverRecord(partial.service);
-  return { owned: new Map(), selectorManagers: [], reverts: noReverts(0), targetReadyEndpoints: 0, authorizationPolicies: [], otherDestinationRules: [], ...(record ? { record } : {}), ...partial };
+  return {
+    owned: new Map(),
+    selectorManagers: [],
+    reverts: noReverts(0),
+    targetReadyEndpoints: 0,
+    authorizationPolicies: [],
+    otherDestinationRules: [],
+    proxyPods: [],
+    recentFallbacks: 0,
+    now: 0,
+    ...(record ? { record } : {}),
+    ...partial,
+  };
+}
+
+/** A proxy pod of ps-s0 as the pod cache keeps it: `state` as a kubelet would report it, Ready since `readySince`. */
+export function proxyPod(
+  state: "Ready" | "NotReady" | "Terminating" | "TerminatingNotReady",
+  name = "ps-s0-abc",
+  readySince = 0,
+): ProxyPodSummary {
+  const ready = state === "Ready" || state === "Terminating";
+  const deleted = state === "Terminating" || state === "TerminatingNotReady";
+  return summarizeProxyPod({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name,
+      namespace: NS,
+      labels: { [Labels.proxy]: proxySelectorValue(NS, "ps-s0"), [Labels.instance]: "ps-s0", [Labels.managedBy]: OPERATOR_NAME },
+      ...(deleted ? { deletionTimestamp: new Date(readySince) } : {}),
+    },
+    status: {
+      phase: "Running",
+      conditions: [{ type: "Ready", status: ready ? "True" : "False", lastTransitionTime: new Date(readySince).toISOString() }],
+    },
+  } as KubeObject);
+}
+
+/** The operator's in-memory state beside the caches, fresh as a new process has it; transitions are counted in `counted`. */
+export function freshMemory(): { fallbacks: FallbackTracker; transitions: { countTransition(t: string): void }; counted: string[] } {
+  const counted: string[] = [];
+  return { fallbacks: new FallbackTracker(), transitions: { countTransition: (t: string) => void counted.push(t) }, counted };
 }

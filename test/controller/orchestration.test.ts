@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { pino } from "pino";
+import { Registry } from "prom-client";
 import { FakeClock } from "../../src/controller/clock.js";
+import { ConditionMetrics } from "../../src/controller/condition-metrics.js";
 import { cleanup } from "../../src/controller/cleanup.js";
 import { FINALIZER, addFinalizer, removeFinalizer } from "../../src/controller/finalizer.js";
 import { reconcile } from "../../src/controller/reconcile.js";
@@ -9,7 +11,7 @@ import { RevertTracker } from "../../src/controller/reverts.js";
 import type { ProxyService } from "../../src/api/types.js";
 import type { KubeObject } from "../../src/kube/object.js";
 import { FakeCluster } from "./fake-cluster.js";
-import { NS, flatPredictor, proxyService, service } from "./fixtures.js";
+import { NS, flatPredictor, freshMemory, proxyService, service } from "./fixtures.js";
 
 // Orchestration with a fake client, beside the integration tests: the finalizer helpers, the cleanup half and
 // the status report.
@@ -17,7 +19,7 @@ import { NS, flatPredictor, proxyService, service } from "./fixtures.js";
 function world(): { cluster: FakeCluster; ctx: Parameters<typeof reconcile>[1] } {
   const clock = new FakeClock(0);
   const cluster = new FakeCluster(() => clock.now());
-  const ctx = { caches: cluster.caches, client: cluster, events: cluster.eventPublisher, reverts: new RevertTracker(), clock, log: pino({ level: "silent" }), predict: flatPredictor };
+  const ctx = { caches: cluster.caches, client: cluster, events: cluster.eventPublisher, reverts: new RevertTracker(), ...freshMemory(), clock, log: pino({ level: "silent" }), predict: flatPredictor, conditionMetrics: new ConditionMetrics(new Registry()) };
   return { cluster, ctx };
 }
 

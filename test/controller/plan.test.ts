@@ -6,9 +6,10 @@ import { ownedKey } from "../../src/controller/observe.js";
 import { planFor, type Plan } from "../../src/controller/plan.js";
 import { MAX_REVERTS } from "../../src/controller/reverts.js";
 import type { KubeObject } from "../../src/kube/object.js";
-import { NS, observed, proxyService, service } from "./fixtures.js";
+import { NS, observed, proxyPod, proxyService, service } from "./fixtures.js";
 
 const app = service("sn0", { app: "s0" });
+const serving = [proxyPod("Ready")];
 const kinds = (plan: Plan): string[] => plan.applies.map((a) => `${a.object.kind}/${a.object.metadata.name}`);
 
 /** The cache after a plan's applies went through, with a Ready proxy Deployment. */
@@ -32,7 +33,7 @@ describe("planFor", () => {
 
   it("takes the user's Service over with force once a proxy pod is Ready, recording the original", () => {
     const first = planFor(withDefaults(proxyService()), observed({ service: app }));
-    const plan = planFor(withDefaults(proxyService()), observed({ service: app, owned: afterApplying(first, 1) }));
+    const plan = planFor(withDefaults(proxyService()), observed({ service: app, owned: afterApplying(first, 1), proxyPods: serving }));
     const takeover = plan.applies.find((a) => a.object.metadata.name === "sn0");
     expect(takeover?.force).toBe(true);
     expect(takeover?.object.metadata.annotations?.[Annotations.takeover]).toContain('"app":"s0"');
@@ -43,9 +44,9 @@ describe("planFor", () => {
   it("writes nothing when everything already matches", () => {
     const first = planFor(withDefaults(proxyService()), observed({ service: app }));
     const owned = afterApplying(first, 1);
-    const second = planFor(withDefaults(proxyService()), observed({ service: app, owned }));
+    const second = planFor(withDefaults(proxyService()), observed({ service: app, owned, proxyPods: serving }));
     const takenOver = { ...app, ...second.applies[0]!.object, spec: { ...app.spec, ...(second.applies[0]!.object.spec as object) } };
-    const third = planFor(withDefaults(proxyService()), observed({ service: takenOver as typeof app, owned }));
+    const third = planFor(withDefaults(proxyService()), observed({ service: takenOver as typeof app, owned, proxyPods: serving }));
     expect(third.applies).toEqual([]);
     expect(third.deletes).toEqual([]);
   });
@@ -75,15 +76,15 @@ describe("planFor", () => {
   it("stops re-applying the takeover after repeated reverts and names the other field manager", () => {
     const first = planFor(withDefaults(proxyService()), observed({ service: app }));
     const owned = afterApplying(first, 1);
-    const taken = planFor(withDefaults(proxyService()), observed({ service: app, owned })).applies[0]!.object;
+    const taken = planFor(withDefaults(proxyService()), observed({ service: app, owned, proxyPods: serving })).applies[0]!.object;
     // Someone put the original selector back but our record annotation stayed.
     const reverted = { ...app, metadata: { ...app.metadata, annotations: taken.metadata.annotations } };
-    const fighting = planFor(withDefaults(proxyService()), observed({ service: reverted, owned, selectorManagers: ["argocd-controller"] }));
+    const fighting = planFor(withDefaults(proxyService()), observed({ service: reverted, owned, selectorManagers: ["argocd-controller"], proxyPods: serving }));
     expect(fighting.revertedBy).toBe("argocd-controller");
     expect(fighting.applies.some((a) => a.object.metadata.name === "sn0")).toBe(true);
     const givenUp = planFor(
       withDefaults(proxyService()),
-      observed({ service: reverted, owned, selectorManagers: ["argocd-controller"], reverts: { times: Array.from({ length: MAX_REVERTS - 1 }, (_, i) => i), now: 10 } }),
+      observed({ service: reverted, owned, selectorManagers: ["argocd-controller"], proxyPods: serving, reverts: { times: Array.from({ length: MAX_REVERTS - 1 }, (_, i) => i), now: 10 } }),
     );
     expect(givenUp.applies.some((a) => a.object.metadata.name === "sn0")).toBe(false);
     expect(givenUp.ready.reason).toBe(Reasons.TakeoverReverted);
@@ -98,7 +99,7 @@ describe("planFor", () => {
     const owned = new Map<string, KubeObject>();
     for (const { object } of first.applies) owned.set(ownedKey(object.kind, object.metadata.name), object);
     owned.set(ownedKey("Deployment", "carts-proxy"), { ...owned.get(ownedKey("Deployment", "carts-proxy"))!, status: { readyReplicas: 1 } });
-    const plan = planFor(ps, observed({ target, owned }));
+    const plan = planFor(ps, observed({ target, owned, proxyPods: serving }));
     const created = plan.applies.find((a) => a.object.metadata.name === "carts");
     expect(created?.force).toBe(false);
     expect(created?.object.metadata.ownerReferences?.[0]?.name).toBe("carts-proxy");

@@ -8,7 +8,10 @@ import { ownedKey, type Observed } from "../../src/controller/observe.js";
 import { planFor, type Plan } from "../../src/controller/plan.js";
 import { MAX_REVERTS, REVERT_WINDOW_MS, RevertTracker } from "../../src/controller/reverts.js";
 import type { KubeObject } from "../../src/kube/object.js";
-import { NS, observed, proxyService } from "./fixtures.js";
+import { NS, observed, proxyPod, proxyService } from "./fixtures.js";
+
+/** What observe returns with one serving proxy pod (these defects are all about a Service that is taken over). */
+const observedWithProxy = (partial: Parameters<typeof observed>[0] = {}): ReturnType<typeof observed> => observed({ proxyPods: [proxyPod("Ready")], ...partial });
 
 // The defects of the restore-promise review (issue 10, part 1), each reproduced with the pure plan.
 
@@ -47,9 +50,9 @@ function takenOver(plan: Plan, service: V1Service & KubeObject): V1Service & Kub
 
 /** Runs plans until sn0 is taken over; returns sn0 and the owned cache. */
 function takeOver(ps: ProxyService & KubeObject, service = sn0, extra: Partial<Observed> = {}): { service: V1Service & KubeObject; owned: Map<string, KubeObject> } {
-  const first = planFor(withDefaults(ps), observed({ service, ...extra }));
+  const first = planFor(withDefaults(ps), observedWithProxy({ service, ...extra }));
   const owned = cacheAfter(first);
-  const second = planFor(withDefaults(ps), observed({ service, owned, ...extra }));
+  const second = planFor(withDefaults(ps), observedWithProxy({ service, owned, ...extra }));
   return { service: takenOver(second, service), owned: cacheAfter(second, owned) };
 }
 
@@ -64,7 +67,7 @@ describe("restore promise: the review's defects", () => {
     const { service, owned } = takeOver(ps);
     expect(service.spec?.ports?.[0]?.targetPort).toBe(80); // the proxies listen on the Service's port
     const selectorReverted = { ...service, spec: { ...service.spec, selector: { app: "s0" } } };
-    const plan = planFor(withDefaults(ps), observed({ service: selectorReverted, owned, selectorManagers: ["kubectl-patch"] }));
+    const plan = planFor(withDefaults(ps), observedWithProxy({ service: selectorReverted, owned, selectorManagers: ["kubectl-patch"] }));
     expect(recordOf(plan)?.ports).toEqual([{ name: "http", port: 80, protocol: "TCP", targetPort: "http" }]);
     expect(recordOf(plan)?.selector).toEqual({ app: "s0" });
   });
@@ -76,7 +79,7 @@ describe("restore promise: the review's defects", () => {
       ...service,
       spec: { ...service.spec, selector: { app: "s1" }, ports: [{ name: "http", port: 80, protocol: "TCP", targetPort: "web" }] },
     };
-    const plan = planFor(withDefaults(ps), observed({ service: reverted, owned, selectorManagers: ["argocd"] }));
+    const plan = planFor(withDefaults(ps), observedWithProxy({ service: reverted, owned, selectorManagers: ["argocd"] }));
     expect(recordOf(plan)).toMatchObject({ selector: { app: "s1" }, ports: [{ port: 80, targetPort: "web" }] });
   });
 
@@ -85,7 +88,7 @@ describe("restore promise: the review's defects", () => {
     const { service, owned } = takeOver(mutual);
     expect(owned.has(ownedKey("DestinationRule", "ps-s0-callers"))).toBe(true);
     const plain = proxyService({ callerTls: { mode: "DISABLE" } });
-    const plan = planFor(withDefaults(plain), observed({ service, owned }));
+    const plan = planFor(withDefaults(plain), observedWithProxy({ service, owned }));
     expect(plan.deletes.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(["DestinationRule/ps-s0-callers"]);
   });
 
@@ -94,7 +97,7 @@ describe("restore promise: the review's defects", () => {
     const { service, owned } = takeOver(ps);
     expect(owned.has(ownedKey("Service", "sn0-ep"))).toBe(true);
     const userTarget: V1Service & KubeObject = { ...sn0, metadata: { name: "app-pods", namespace: NS, resourceVersion: "5" } };
-    const plan = planFor(withDefaults(proxyService({ target: "app-pods" })), observed({ service, target: userTarget, owned }));
+    const plan = planFor(withDefaults(proxyService({ target: "app-pods" })), observedWithProxy({ service, target: userTarget, owned }));
     expect(plan.deletes.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(["Service/sn0-ep"]);
   });
 
@@ -114,7 +117,7 @@ describe("restore promise: the review's defects", () => {
     const key = `${NS}/ps-s0`;
     for (let i = 0; i < MAX_REVERTS - 1; i++) tracker.record(key, 1, `v${i}`, 10_000 + i * 1000);
     const now = 20_000;
-    const plan = planFor(withDefaults(ps), observed({ service: reverted, owned, selectorManagers: ["argocd"], reverts: tracker.history(key, 1, undefined, now) }));
+    const plan = planFor(withDefaults(ps), observedWithProxy({ service: reverted, owned, selectorManagers: ["argocd"], reverts: tracker.history(key, 1, undefined, now) }));
     expect(plan.ready.reason).toBe(Reasons.TakeoverReverted);
     // The oldest revert of the window leaves it at 10 000 + window: the count drops below the limit then.
     expect(plan.next).toEqual({ kind: "requeueAfter", ms: 10_000 + REVERT_WINDOW_MS - now, reason: Reasons.TakeoverReverted });
@@ -127,7 +130,7 @@ describe("restore promise: the review's defects", () => {
     const dep = structuredClone(owned.get(key)!) as KubeObject & { spec: { template: { spec: { containers: { resources: unknown }[] } } } };
     dep.spec.template.spec.containers[0]!.resources = { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "1", memory: "1536Mi" } };
     owned.set(key, dep);
-    const plan = planFor(withDefaults(ps), observed({ service, owned }));
+    const plan = planFor(withDefaults(ps), observedWithProxy({ service, owned }));
     expect(plan.applies.map((a) => `${a.object.kind}/${a.object.metadata.name}`)).toEqual([]);
   });
 });
@@ -142,10 +145,10 @@ describe("drift the subset check cannot see", () => {
     older.spec.template.spec.securityContext.runAsUser = 1337;
     older.metadata.annotations = { ...older.metadata.annotations, "proxyservice.msvcbench.io/render-hash": "0000000000000000" };
     owned.set(key, older);
-    const plan = planFor(withDefaults(ps), observed({ service, owned }));
+    const plan = planFor(withDefaults(ps), observedWithProxy({ service, owned }));
     expect(plan.applies.map((a) => `${a.object.kind}/${a.object.metadata.name}`)).toEqual(["Deployment/ps-s0"]);
     // and once applied (the hash matches), nothing more
     owned.set(key, { ...plan.applies[0]!.object, status: { readyReplicas: 1 } });
-    expect(planFor(withDefaults(ps), observed({ service, owned })).applies).toEqual([]);
+    expect(planFor(withDefaults(ps), observedWithProxy({ service, owned })).applies).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@ import { renderInput } from "./arbitraries.js";
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
 describe("render, for random valid specs", () => {
-  it("never throws, is deterministic, and produces well-formed objects", () => {
+  it("never throws, is deterministic, and produces well-formed objects", { timeout: 60_000 }, () => {
     fc.assert(
       fc.property(renderInput, ({ proxyService, service }) => {
         expect(validateProxyService(proxyService)).toMatchObject({ ok: true });

@@ -126,3 +126,46 @@ describe("proxy-service simulate --afford", () => {
     expect(err).toContain("--keep: must be a fraction above 0 and below 1");
   });
 });
+
+describe("proxy-service simulate --compare", () => {
+  it("prints one row per way to balance, with K proxies when --proxies is above 1, and ratios against the sidecars' default", async () => {
+    const { out, exitCode } = await runSimulate(["--compare", "--callers", "60", "--replicas", "20", "--load", "0.8", "--proxies", "4", "--requests", "20000"]);
+    expect(exitCode).toBe(0);
+    for (const label of ["sidecar, two choices (Istio's default)", "sidecar, peak EWMA", "sidecar, ORCA weighted round robin", "sidecar, Prequal", "one proxy, two choices", "one proxy, full scan", "4 proxies, two choices", "4 proxies, full scan"]) {
+      expect(out).toContain(label);
+    }
+    expect(out).toMatch(/sidecar, two choices \(Istio's default\)(\s+[\d.]+){3}\s+1\.00$/m);
+    expect(out).not.toContain("failed");
+  });
+
+  it("adds the failed share and ejections when a replica fails, and writes JSON lines keyed by setup", async () => {
+    const args = ["--compare", "--failing-replicas", "1", "--outlier-detection", "on", "--requests", "20000"];
+    const table = await runSimulate(args);
+    expect(table.out).toMatch(/setup\s+mean\s+p95\s+p99\s+failed\s+ejections/);
+    expect(table.out).toContain("1 failing (100 %)");
+    const json = await runSimulate([...args, "--json", "--sweep", "load=0.7,0.9"]);
+    const lines = json.out.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(12);
+    expect(lines.map((l) => l["setup"]).slice(0, 6)).toEqual(["sidecar-two-choices", "sidecar-peak-ewma", "sidecar-orca-wrr", "sidecar-prequal", "proxy1-two-choices", "proxy1-full-scan"]);
+    for (const l of lines) expect(typeof l["failedFraction"]).toBe("number");
+  });
+
+  it.each([
+    [["--compare", "--proxy-choices", "all"], "--proxy-choices: cannot be combined with --compare"],
+    [["--outlier-detection", "yes"], '--outlier-detection: unknown value "yes"'],
+    [["--failure-rate", "1.5"], "--failure-rate: expected a fraction in [0, 1]"],
+    [["--failing-replicas", "30"], "--failing-replicas: 0 slow + 30 failing replicas are more than the 20 replicas"],
+    [["--prequal-hot-quantile", "2"], "--prequal-hot-quantile: expected a fraction in [0, 1]"],
+  ])("exits with code 2 and names the flag for %j", async (args, message) => {
+    const r = await runSimulate([...args, "--requests", "1000"]);
+    expect(r.exitCode).toBe(2);
+    expect(r.err).toContain(message);
+  });
+
+  it("converts the policies' real-time defaults with --service-mean: 10 s of peak EWMA decay is 1000 service times of 10 ms", () => {
+    expect(parseOptions({ "service-mean": "10ms" }).config.params.peakEwma.decay).toBeCloseTo(1000, 9);
+    expect(parseOptions({}).config.params.peakEwma.decay).toBeCloseTo(500, 9); // the assumed 20 ms
+    expect(parseOptions({ "service-mean": "10ms", "orca-blackout": "2s" }).config.params.orca.blackoutPeriod).toBeCloseTo(200, 9);
+    expect(parseOptions({ "outlier-detection": "on", "service-mean": "10ms" }).config.outlierDetection).toEqual({ consecutiveErrors: 5, baseEjectionTime: 3000, maxEjectionTime: 30_000, maxEjectionPercent: 10 });
+  });
+});

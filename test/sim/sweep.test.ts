@@ -13,6 +13,8 @@ const result = (mean: number, p95: number): SimResult => ({
   max: p95,
   percentileError: 0.005,
   loadSpread: { min: 1, max: 1, cv: 0 },
+  failedFraction: 0,
+  ejections: 0,
 });
 
 describe("expandSweep", () => {

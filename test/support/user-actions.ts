@@ -106,10 +106,28 @@ export const userAction: fc.Arbitrary<UserAction> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("tick" as const), minutes: fc.constantFrom(1, 11) }) },
 );
 
+/**
+ * What happens to the proxies (issue 16): every pod failing its readiness probe, the pod deleted with no room
+ * for a replacement yet, the last pod terminating (eviction, drain, rollout) while it drains, the pods Ready
+ * again, the proxy Deployment deleted by hand.
+ */
+export type ProxyFault = { readonly kind: "proxyFault"; readonly fault: "unready" | "deleted" | "terminating" | "ready" | "deploymentDeleted" };
+
+export const proxyFault: fc.Arbitrary<ProxyFault> = fc.record({
+  kind: fc.constant("proxyFault" as const),
+  fault: fc.constantFrom("unready" as const, "deleted" as const, "terminating" as const, "ready" as const, "deploymentDeleted" as const),
+});
+
 /** A whole sequence: it always starts by creating the ProxyService and ends with its deletion (checked by I2). */
 export const userActions = (maxLength: number): fc.Arbitrary<UserAction[]> =>
   fc
     .tuple(fc.array(specEdit, { maxLength: 2 }), fc.array(userAction, { maxLength }))
+    .map(([edits, actions]) => [{ kind: "createProxyService", edits }, { kind: "settle" }, ...actions, { kind: "deleteProxyService" }, { kind: "settle" }]);
+
+/** A whole sequence of user actions and proxy faults, framed as userActions' are. */
+export const userActionsAndFaults = (maxLength: number): fc.Arbitrary<(UserAction | ProxyFault)[]> =>
+  fc
+    .tuple(fc.array(specEdit, { maxLength: 2 }), fc.array(fc.oneof({ weight: 5, arbitrary: userAction }, { weight: 2, arbitrary: proxyFault }), { maxLength }))
     .map(([edits, actions]) => [{ kind: "createProxyService", edits }, { kind: "settle" }, ...actions, { kind: "deleteProxyService" }, { kind: "settle" }]);
 
 /** The spec after `edits`, starting from the published example. */
@@ -138,7 +156,7 @@ export function editPorts(ports: readonly V1ServicePort[], edit: PortEdit): V1Se
 }
 
 /** A sequence as one line per action, for a failure message. */
-export const describeActions = (actions: readonly UserAction[]): string => actions.map((a) => JSON.stringify(a)).join("\n");
+export const describeActions = (actions: readonly (UserAction | ProxyFault)[]): string => actions.map((a) => JSON.stringify(a)).join("\n");
 
 /**
  * Whether the CRD's CEL rules accept `spec` (the rules an edit of these fields can break), so that both levels

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { balanceLine, renderHaproxyConfig, SERVER_WEIGHT } from "../../bench/lor/haproxy-config.js";
+import { balanceLine, observeSuffix, renderHaproxyConfig, SERVER_WEIGHT } from "../../bench/lor/haproxy-config.js";
 import { balanceFor } from "../../bench/lor/scenario.js";
 import { disturbance } from "../../bench/lor/sweep.js";
 import { parseService } from "../../bench/lor/random.js";
@@ -64,5 +64,33 @@ describe("testbed helpers", () => {
     expect(parseService("lognormal:2")).toEqual({ kind: "lognormal", cv: 2 });
     expect(parseService("exp")).toEqual({ kind: "exp" });
     expect(() => parseService("gamma")).toThrow(/--service/);
+  });
+});
+
+describe("testbed HAProxy outlier detection (issue 19)", () => {
+  const config = renderHaproxyConfig({
+    sections: [
+      { name: "plain", port: 4001, balance: "random2" },
+      { name: "od", port: 4002, balance: "leastconn", outlierDetection: { errorLimit: 5, ejectionMs: 10_000 } },
+    ],
+    servers: [5001, 5002],
+  });
+  const serversOf = (section: string): string[] => {
+    const lines = config.split("\n");
+    const start = lines.indexOf(`backend be_${section}`);
+    return lines.slice(start + 1).filter((l, i, rest) => l.trim().startsWith("server ") && !rest.slice(0, i).some((x) => x.startsWith("backend ")));
+  };
+
+  it("watches every response and marks a server down after error-limit errors in a row, only where asked", () => {
+    for (const line of serversOf("od")) {
+      expect(line).toContain("observe layer7 error-limit 5 on-error mark-down");
+      // Back at the first passing check: every 10 s, whatever the server's state.
+      expect(line).toContain("check inter 10000ms fastinter 10000ms downinter 10000ms rise 1 fall 1");
+    }
+    for (const line of serversOf("plain")) expect(line).not.toContain("check");
+  });
+
+  it("refuses an error limit below 1", () => {
+    expect(() => observeSuffix({ errorLimit: 0, ejectionMs: 1000 })).toThrow(/errorLimit >= 1/);
   });
 });

@@ -38,6 +38,11 @@ when the apply creates the object.
 - apiGroups: ["networking.istio.io"]
   resources: ["gateways", "virtualservices", "destinationrules", "envoyfilters"]
   verbs: ["list", "watch", "create", "patch", "delete"]
+# Read only: the proxy pods (label-selected, so only those of ProxyServices are cached), whose readiness
+# decides the takeover and the fallback to the application's pods.
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["list", "watch"]
 # Read only, for the advisory conditions: EndpointSlices (cached as summaries: the target's ready pods,
 # GlobalView) and the users' AuthorizationPolicies (CallerIdentity).
 - apiGroups: ["discovery.k8s.io"]

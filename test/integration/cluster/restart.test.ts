@@ -2,6 +2,7 @@ import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestNamespace } from "../support/cluster.js";
 import { waitFor } from "../../support/wait-for.js";
+import { faultAnnotation, isPodReady, readPod } from "./kubelet-faults.js";
 import { isAlive, PrivateCluster } from "./local-cluster.js";
 
 // Acceptance 6 of issue 2: `restart apiserver` while a watch is open. The watch ends, the cluster
@@ -124,4 +125,51 @@ describe("restarting a component", () => {
     },
     240_000,
   );
+
+  it("restart kubelet-sim during a pod's graceful termination and a stopped node: both carry on (level-based)", async () => {
+    await core.createNamespacedPod({
+      namespace: ns.name,
+      body: {
+        metadata: { name: "slow-stop", annotations: { [faultAnnotation.stopSeconds]: "15" } },
+        spec: { containers: [{ name: "c", image: "registry.example/c:1" }] },
+      },
+    });
+    await waitFor(async () => isPodReady(await core.readNamespacedPod({ name: "slow-stop", namespace: ns.name })), {
+      timeout: 60_000,
+      description: "slow-stop Ready",
+    });
+    const stop = await cluster.run("node", "stop", "local-node-3");
+    expect(stop.code, stop.stderr).toBe(0);
+    const leases = kc.makeApiClient(k8s.CoordinationV1Api);
+    const renewed = async (node: string) =>
+      new Date((await leases.readNamespacedLease({ name: node, namespace: "kube-node-lease" })).spec!.renewTime!).getTime();
+    const deleted = Date.now();
+    await core.deleteNamespacedPod({ name: "slow-stop", namespace: ns.name });
+
+    const restart = await cluster.run("restart", "-timeout", "60s", "kubelet-sim");
+    expect(restart.code, restart.stderr).toBe(0);
+    const stoppedAt = await renewed("local-node-3");
+    const restarted = Date.now();
+    if (restarted - deleted < 13_000) {
+      // The restarted kubelet read the termination from the pod: still under way.
+      const p = await readPod(core, ns.name, "slow-stop");
+      expect(p?.metadata?.deletionTimestamp).toBeDefined();
+      expect(isPodReady(p!)).toBe(true);
+    }
+    const gone = await waitFor(async () => ((await readPod(core, ns.name, "slow-stop")) === undefined ? Date.now() : undefined), {
+      timeout: 40_000,
+      interval: 100,
+      description: "slow-stop gone",
+    });
+    // Whole seconds in deletionTimestamp: the restarted kubelet may end it up to a second early.
+    expect(gone - deleted).toBeGreaterThanOrEqual(14_000);
+    expect(gone - deleted).toBeLessThan(20_000);
+    // The stopped node stayed stopped: the others renewed their Leases meanwhile, it did not.
+    const othersBefore = await renewed("local-node-1");
+    await waitFor(async () => (await renewed("local-node-1")) > othersBefore + 2_000, { timeout: 30_000, description: "local-node-1 renewing" });
+    expect(await renewed("local-node-3")).toBe(stoppedAt);
+    const start = await cluster.run("node", "start", "local-node-3");
+    expect(start.code, start.stderr).toBe(0);
+    await waitFor(async () => (await renewed("local-node-3")) > stoppedAt, { timeout: 30_000, description: "local-node-3 renewing again" });
+  }, 180_000);
 });

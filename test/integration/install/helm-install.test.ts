@@ -44,7 +44,7 @@ describe("helm install, upgrade and uninstall of charts/proxy-service-operator",
   let rel = "";
   let relNs = "";
   let appNs = "";
-  let names = { deployment: "", sa: "", clusterRole: "", clusterRoleBinding: "", service: "", role: "", leaseRole: "" };
+  let names = { deployment: "", sa: "", clusterRole: "", clusterRoleBinding: "", service: "", role: "", leaseRole: "", dashboard: "" };
   let operator: OperatorProcess | undefined;
   const cleanups: (() => Promise<void>)[] = [];
 
@@ -64,6 +64,7 @@ describe("helm install, upgrade and uninstall of charts/proxy-service-operator",
       service: `${rel}-proxy-service-operator-metrics`,
       role: `${prefix}-role`,
       leaseRole: `${prefix}-leader-election`,
+      dashboard: `${rel}-proxy-service-operator-dashboard`,
     };
     await deploySampleApp(appNs);
   }, 600_000);
@@ -102,14 +103,21 @@ describe("helm install, upgrade and uninstall of charts/proxy-service-operator",
     const out = ok(
       await helm([
         "install", rel, chartDir, "--namespace", relNs, "--set", "image.repository=localhost/proxy-service-operator",
-        // The local control plane has no Prometheus Operator: the ServiceMonitor is skipped, not an error.
-        "--set", "metrics.serviceMonitor.enabled=true", "--wait", "--timeout", "3m",
+        // The local control plane has no Prometheus Operator: the ServiceMonitor and the PrometheusRule are
+        // skipped, not an error; the dashboard's ConfigMap needs nothing but the API server.
+        "--set", "metrics.serviceMonitor.enabled=true", "--set", "prometheusRule.enabled=true", "--set", "grafanaDashboard.enabled=true",
+        "--wait", "--timeout", "3m",
       ]),
       "helm install",
     );
     expect(out).toContain("STATUS: deployed");
     expect(out).toContain("Before you uninstall"); // NOTES.txt
-    expect(out).toContain("does not serve monitoring.coreos.com/v1");
+    expect(out).toContain("does not serve monitoring.coreos.com/v1\nServiceMonitor");
+    expect(out).toContain("does not serve monitoring.coreos.com/v1\nPrometheusRule, so no alerts were created");
+    expect(out).toContain(`Dashboard: ConfigMap ${names.dashboard} in ${relNs}`);
+    const dashboard = await admin.request<{ metadata: { labels: Record<string, string> }; data: Record<string, string> }>("GET", `/api/v1/namespaces/${relNs}/configmaps/${names.dashboard}`);
+    expect(dashboard.metadata.labels.grafana_dashboard).toBe("1");
+    expect((JSON.parse(dashboard.data["proxy-service-operator.json"]!) as { uid: string }).uid).toBe("proxy-service-operator");
     const crd = await get<{ status: { conditions: { type: string; status: string }[] } }>("apiextensions.k8s.io/v1", "CustomResourceDefinition", "", "proxyservices.msvcbench.io");
     expect(crd?.status.conditions.some((c) => c.type === "Established" && c.status === "True")).toBe(true);
     const deployment = await get<Obj & { status?: { readyReplicas?: number } }>("apps/v1", "Deployment", relNs, names.deployment);
@@ -178,6 +186,8 @@ describe("helm install, upgrade and uninstall of charts/proxy-service-operator",
     ] as const) {
       expect(await get(apiVersion, kind, ns, name), `${kind} ${name}`).toBeUndefined();
     }
+    const dashboard = await admin.request("GET", `/api/v1/namespaces/${relNs}/configmaps/${names.dashboard}`).then(() => "still there", (err: { status?: number }) => err.status);
+    expect(dashboard, `ConfigMap ${names.dashboard}`).toBe(404);
     expect(await get("apiextensions.k8s.io/v1", "CustomResourceDefinition", "", "proxyservices.msvcbench.io")).toBeDefined();
     for (const [ps, svc] of [["ps-s0", "sn0"], ["ps-s1", "sn1"]] as const) {
       expect((await getPs(appNs, ps))?.metadata.finalizers).toContain("proxyservice.msvcbench.io/restore-service");

@@ -65,6 +65,8 @@ export function pathOf(apiVersion: string, plural: string, namespace?: string, n
 const PLURALS: Record<string, string> = {
   Service: "services",
   Deployment: "deployments",
+  Pod: "pods",
+  Node: "nodes",
   ServiceAccount: "serviceaccounts",
   ProxyService: "proxyservices",
   ClusterRole: "clusterroles",

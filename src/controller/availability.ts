@@ -1,0 +1,128 @@
+import { Annotations } from "../api/labels.js";
+import type { ObjectKey } from "../kube/object.js";
+import type { ProxyPodSummary } from "./proxy-pods.js";
+
+// The availability policy, in one place: when a taken-over Service falls back to the application's pods,
+// when it is taken over again, and how often that may flap. The promise it keeps: a ProxyService never leaves
+// its Service without a serving endpoint that reaches the application, whatever happens to the proxies.
+
+/**
+ * How long a proxy pod must have been Ready before a Service that fell back is taken over again. Istio's
+ * gateway answers its readiness probe only once Envoy has its configuration from istiod, and the kubelet
+ * probes it every second here (the startup probe) and every few seconds after: five seconds is a few probe
+ * periods, enough to see a pod that flaps between Ready and not Ready before traffic is sent back to it, and
+ * short next to the minutes a fallback costs in balancing quality.
+ */
+export const STABLE_READY_MS = 5_000;
+
+/** Fallbacks further apart than this are separate incidents; within it, each one doubles the wait before the next takeover. */
+export const FLAP_WINDOW_MS = 10 * 60_000;
+
+/** The longest wait before taking a Service over again, however often it flapped. */
+export const MAX_HOLD_MS = 5 * 60_000;
+
+/** What spec.serviceName selects now, read from the Service itself, so a restarted operator knows it too. */
+export type ServiceState =
+  /** Never taken over, or given back: it selects what its owner set (or does not exist yet). */
+  | "NotTakenOver"
+  /** It selects the proxy pods. */
+  | "TakenOver"
+  /** It was taken over and now selects the application's pods again, because no proxy serves (the fell-back annotation). */
+  | "FellBack";
+
+/** The proxies as the pod cache shows them. */
+export interface ProxyView {
+  /** Pods Ready and not being deleted. */
+  readonly serving: number;
+  /** Pods being deleted but still Ready: they keep serving while the Service switches. */
+  readonly draining: number;
+  /** How long the longest-Ready serving pod has been Ready (0 when none serves). */
+  readonly longestReadyMs: number;
+  /** Why no pod serves, naming the pods or the Deployment (empty when one does). */
+  readonly cause: string;
+}
+
+/**
+ * The proxies of one ProxyService, from its pods and its Deployment as the caches show them. Pure.
+ * `deploymentProblem` is the Deployment's own reason when it has one (missing, ReplicaFailure: quota).
+ */
+export function proxyView(pods: readonly ProxyPodSummary[], now: number, deploymentProblem: string | undefined): ProxyView {
+  const serving = pods.filter((p) => p.serving);
+  const longestReadyMs = Math.max(0, ...serving.map((p) => now - (p.readySince ?? now)));
+  const reasons = pods.filter((p) => !p.serving).map((p) => p.notServingBecause ?? `pod "${p.metadata.name}" is not Ready`);
+  const cause = serving.length > 0 ? "" : [deploymentProblem, ...reasons].filter((r) => r !== undefined).join("; ") || "no proxy pod exists";
+  return { serving: serving.length, draining: pods.filter((p) => p.draining).length, longestReadyMs, cause };
+}
+
+export type AvailabilityDecision =
+  /** Never taken over and no proxy serves: wait for the first one (a Normal wait, not a fallback). */
+  | { readonly kind: "waitForFirstProxy" }
+  /** Select the proxies: the first takeover, keeping it, or taking over again after a fallback (`again`). */
+  | { readonly kind: "takeOver"; readonly again: boolean }
+  /** Select the application's pods; `isNew` when the Service still selects the proxies (a transition now). */
+  | { readonly kind: "fallBack"; readonly isNew: boolean }
+  /** Fell back, and a proxy serves again but not for long enough yet: stay on the application, look again later. */
+  | { readonly kind: "holdFallback"; readonly retryAfterMs: number; readonly holdMs: number };
+
+/**
+ * The rule. Pure.
+ * - No pod serves (a draining one does not count: it is about to stop, and the switch must happen while it
+ *   still serves): fall back if the Service was taken over, else wait for the first proxy.
+ * - A pod serves: take over at once the first time; after a fallback only once a pod has been Ready for the
+ *   hold time (holdTime: STABLE_READY_MS, doubled for each other fallback within FLAP_WINDOW_MS).
+ */
+export function decideAvailability(state: ServiceState, proxies: ProxyView, recentFallbacks: number): AvailabilityDecision {
+  if (proxies.serving === 0) {
+    return state === "NotTakenOver" ? { kind: "waitForFirstProxy" } : { kind: "fallBack", isNew: state === "TakenOver" };
+  }
+  if (state !== "FellBack") return { kind: "takeOver", again: false };
+  const holdMs = holdTime(recentFallbacks);
+  if (proxies.longestReadyMs >= holdMs) return { kind: "takeOver", again: true };
+  return { kind: "holdFallback", retryAfterMs: holdMs - proxies.longestReadyMs, holdMs };
+}
+
+/** STABLE_READY_MS for the first fallback of a window, doubled for each further one, at most MAX_HOLD_MS. Pure. */
+export function holdTime(recentFallbacks: number): number {
+  const doublings = Math.max(0, recentFallbacks - 1);
+  return Math.min(MAX_HOLD_MS, STABLE_READY_MS * 2 ** Math.min(doublings, 16));
+}
+
+/**
+ * Remembers when each ProxyService's Service fell back, for the flap bound. In memory: after a restart the
+ * count starts over, which only makes the next takeover come sooner (docs/operator.md says so).
+ */
+export class FallbackTracker {
+  readonly #times = new Map<ObjectKey, number[]>();
+
+  /** Fallbacks of `key` within FLAP_WINDOW_MS before `now`. */
+  recent(key: ObjectKey, now: number): number {
+    return this.#within(key, now).length;
+  }
+
+  record(key: ObjectKey, now: number): void {
+    this.#times.set(key, [...this.#within(key, now), now]);
+  }
+
+  forget(key: ObjectKey): void {
+    this.#times.delete(key);
+  }
+
+  #within(key: ObjectKey, now: number): number[] {
+    return (this.#times.get(key) ?? []).filter((t) => now - t < FLAP_WINDOW_MS);
+  }
+}
+
+/**
+ * What spec.serviceName selects now, from the Service alone. `isOurs`: its takeover record names this
+ * ProxyService, or this ProxyService created it. A Service of ours that selects neither the proxies nor
+ * carries the fell-back annotation was given back or reverted by another tool (reverts.ts judges that). Pure.
+ */
+export function serviceStateOf(
+  service: { readonly metadata?: { readonly annotations?: Readonly<Record<string, string>> } } | undefined,
+  isOurs: boolean,
+  isSelectingProxies: boolean,
+): ServiceState {
+  if (service === undefined || !isOurs) return "NotTakenOver";
+  if (isSelectingProxies) return "TakenOver";
+  return service.metadata?.annotations?.[Annotations.fellBack] === "true" ? "FellBack" : "NotTakenOver";
+}

@@ -1,0 +1,242 @@
+import type { KubeObject } from "../../../src/kube/object.js";
+import { waitFor } from "../../support/wait-for.js";
+import type { PrivateCluster } from "../cluster/local-cluster.js";
+import { EndpointTimeline } from "../operator/endpoint-timeline.js";
+import { admin, apply, getPs, isReady, mergePatch, operatorKubeconfig, startOperator, type OperatorProcess } from "../operator/support.js";
+import { createTestNamespace } from "../support/cluster.js";
+
+// Issue 16, part 5: a seeded generator of faults against several ProxyServices on a private cluster, with the
+// promise checked continuously: every Service always has a serving endpoint (on a live node) that reaches the
+// application, beyond the bound an unplanned outage allows.
+
+export const FAULT_KINDS = [
+  "proxyKill",
+  "proxyEvict",
+  "proxyUnready",
+  "proxyCrash",
+  "nodeDrain",
+  "nodeFailure",
+  "istiodRestart",
+  "apiserverRestart",
+  "operatorKill",
+  "specRollout",
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export interface ChaosOptions {
+  readonly cluster: PrivateCluster;
+  readonly faults: number;
+  readonly seed: number;
+  readonly proxyServices: number;
+  readonly log: (line: string) => void;
+}
+
+export interface ChaosReport {
+  readonly seed: number;
+  readonly faults: Record<string, number>;
+  readonly durationSeconds: number;
+  readonly services: {
+    readonly service: string;
+    /** The longest moment with no serving endpoint on a live node, in ms. */
+    readonly longestWithoutServingMs: number;
+    readonly fewestServing: number;
+    readonly fallbacks: number;
+    readonly takeovers: number;
+    /** The share of the time the Service went through its proxies. */
+    readonly throughProxies: number;
+  }[];
+}
+
+/** mulberry32: a small seeded generator, so a failing run can be replayed with its seed. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ANNOTATION = (name: string): string => `local-cluster.msvcbench.io/${name}`;
+const LEASE = ["--lease-duration", "4", "--renew-deadline", "3", "--retry-period", "1"];
+
+function application(i: number): KubeObject[] {
+  const labels = { app: `c${i}` };
+  return [
+    {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: `c${i}` },
+      spec: {
+        replicas: 3,
+        selector: { matchLabels: labels },
+        template: { metadata: { labels }, spec: { containers: [{ name: "app", image: "hashicorp/http-echo:1.0.0", ports: [{ name: "http", containerPort: 8080 }] }] } },
+      },
+    } as KubeObject,
+    { apiVersion: "v1", kind: "Service", metadata: { name: `svc${i}` }, spec: { selector: labels, ports: [{ name: "http", port: 80, targetPort: 8080 }] } } as KubeObject,
+    {
+      apiVersion: "msvcbench.io/v1alpha1",
+      kind: "ProxyService",
+      metadata: { name: `ps${i}` },
+      spec: { serviceName: `svc${i}`, port: 80, resources: { requests: { cpu: "10m", memory: "32Mi" } } },
+    } as KubeObject,
+  ];
+}
+
+/**
+ * Runs the chaos against `cluster` (already up, the CRD and ClusterRole installed): two operator replicas under
+ * the shipped RBAC with a short lease, `proxyServices` ProxyServices with 3-replica applications, then
+ * `faults` faults chosen by the seeded generator, one after the other with a short random pause, each with
+ * its own recovery (a node comes back, an annotation goes). Returns the report; throws only when the setup fails.
+ */
+export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { timelines: EndpointTimeline[] }> {
+  const rnd = random(opts.seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const ns = (await createTestNamespace("chaos", opts.cluster.kubeConfig())).name;
+  const kc = await operatorKubeconfig(ns);
+  const operators: OperatorProcess[] = [await startOperator(kc.file, ns, LEASE), await startOperator(kc.file, ns, LEASE)];
+  const deadNodes = new Set<string>();
+  const timelines: EndpointTimeline[] = [];
+  const counts: Record<string, number> = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0]));
+  const started = Date.now();
+  try {
+    for (let i = 0; i < opts.proxyServices; i++) for (const obj of application(i)) await apply(obj, ns);
+    await waitFor(
+      async () => {
+        for (let i = 0; i < opts.proxyServices; i++) if (!isReady(await getPs(ns, `ps${i}`))) return false;
+        return true;
+      },
+      { timeout: 180_000, interval: 1000, description: "every ProxyService Ready" },
+    );
+    for (let i = 0; i < opts.proxyServices; i++) timelines.push(await EndpointTimeline.start(ns, `svc${i}`, `ps${i}`, (n) => deadNodes.has(n)));
+    const from = Date.now();
+    const nodes = (await admin.request<{ items: KubeObject[] }>("GET", "/api/v1/nodes")).items.map((n) => n.metadata.name);
+    const proxyPods = async (): Promise<KubeObject[]> =>
+      (await admin.request<{ items: KubeObject[] }>("GET", `/api/v1/namespaces/${ns}/pods`, { query: { labelSelector: "app.kubernetes.io/managed-by=proxy-service-operator" } })).items.filter(
+        (p) => p.metadata.deletionTimestamp === undefined,
+      );
+    const somePod = async (): Promise<KubeObject | undefined> => {
+      const pods = await proxyPods();
+      return pods.length ? pick(pods) : undefined;
+    };
+    const kubectl = (...args: string[]): Promise<unknown> => opts.cluster.run("kubectl", ...args);
+
+    const inject: Record<FaultKind, () => Promise<void>> = {
+      proxyKill: async () => {
+        const pod = await somePod();
+        if (pod) await admin.request("DELETE", `/api/v1/namespaces/${ns}/pods/${pod.metadata.name}`, { body: { gracePeriodSeconds: 0 } }).catch(() => undefined);
+      },
+      proxyEvict: async () => {
+        const pod = await somePod();
+        if (!pod) return;
+        await admin
+          .request("POST", `/api/v1/namespaces/${ns}/pods/${pod.metadata.name}/eviction`, {
+            body: { apiVersion: "policy/v1", kind: "Eviction", metadata: { name: pod.metadata.name, namespace: ns } },
+          })
+          .catch(() => undefined); // 429: the PodDisruptionBudget said no, as it should
+      },
+      proxyUnready: async () => {
+        const pod = await somePod();
+        if (!pod) return;
+        await mergePatch("v1", "Pod", ns, pod.metadata.name, { metadata: { annotations: { [ANNOTATION("unready")]: "true" } } }).catch(() => undefined);
+        await pause(1000 + rnd() * 6000);
+        await mergePatch("v1", "Pod", ns, pod.metadata.name, { metadata: { annotations: { [ANNOTATION("unready")]: null } } }).catch(() => undefined);
+      },
+      proxyCrash: async () => {
+        const pod = await somePod();
+        if (pod) await mergePatch("v1", "Pod", ns, pod.metadata.name, { metadata: { annotations: { [ANNOTATION("crashes")]: "2" } } }).catch(() => undefined);
+      },
+      nodeDrain: async () => {
+        const node = pick(nodes.filter((n) => !deadNodes.has(n)));
+        await kubectl("drain", node, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=90s");
+        await kubectl("uncordon", node);
+      },
+      nodeFailure: async () => {
+        const alive = nodes.filter((n) => !deadNodes.has(n));
+        if (alive.length < 2) return;
+        const node = pick(alive);
+        await opts.cluster.run("node", "stop", node);
+        deadNodes.add(node);
+        for (const t of timelines) t.refresh();
+        await pause(5000 + rnd() * 20_000);
+        await opts.cluster.run("node", "start", node);
+        deadNodes.delete(node);
+        for (const t of timelines) t.refresh();
+      },
+      istiodRestart: async () => {
+        await opts.cluster.run("restart", "istiod");
+      },
+      apiserverRestart: async () => {
+        await opts.cluster.run("restart", "apiserver");
+      },
+      operatorKill: async () => {
+        const victim = pick(operators);
+        await victim.stop("SIGKILL");
+        operators.splice(operators.indexOf(victim), 1);
+        operators.push(await startOperator(kc.file, ns, LEASE));
+      },
+      specRollout: async () => {
+        const i = Math.floor(rnd() * opts.proxyServices);
+        const cpu = rnd() < 0.5 ? "10m" : "11m";
+        await mergePatch("msvcbench.io/v1alpha1", "ProxyService", ns, `ps${i}`, { spec: { resources: { requests: { cpu } } } }).catch(() => undefined);
+      },
+    };
+
+    // Two lanes of faults at once, so faults overlap as they do in a real incident; at most one node is down
+    // or drained at a time (two of three nodes gone at once would take both proxies of a ProxyService, which
+    // no spread of two can survive).
+    let next = 0;
+    let nodeBusy = false;
+    const lane = async (): Promise<void> => {
+      while (next < opts.faults) {
+        const f = next++;
+        let kind = pick(FAULT_KINDS);
+        if ((kind === "nodeDrain" || kind === "nodeFailure") && nodeBusy) kind = "proxyKill";
+        const isNodeFault = kind === "nodeDrain" || kind === "nodeFailure";
+        if (isNodeFault) nodeBusy = true;
+        counts[kind]! += 1;
+        opts.log(`fault ${f + 1}/${opts.faults}: ${kind} (+${Math.round((Date.now() - from) / 1000)} s)`);
+        await inject[kind]()
+          .catch((err: unknown) => opts.log(`  ${kind} failed: ${err instanceof Error ? err.message : String(err)}`))
+          .finally(() => {
+            if (isNodeFault) nodeBusy = false;
+          });
+        // Pacing of the injection (not a wait for a state): a random pause between two faults of a lane.
+        await pause(rnd() * 2000);
+      }
+    };
+    await Promise.all([lane(), lane()]);
+    // Let the last faults play out, so each Service is seen recovered.
+    await waitFor(
+      async () => {
+        for (let i = 0; i < opts.proxyServices; i++) if (!isReady(await getPs(ns, `ps${i}`).catch(() => undefined))) return false;
+        return true;
+      },
+      { timeout: 180_000, interval: 1000, description: "every ProxyService Ready again after the chaos" },
+    );
+    const until = Date.now();
+    return {
+      seed: opts.seed,
+      faults: counts,
+      durationSeconds: Math.round((until - from) / 1000),
+      services: timelines.map((t, i) => ({
+        service: `svc${i}`,
+        longestWithoutServingMs: t.longestWithoutServing(from),
+        fewestServing: t.fewestServing(from),
+        ...t.switches(from),
+        throughProxies: Number(t.throughProxies(from, until).toFixed(3)),
+      })),
+      timelines,
+    };
+  } finally {
+    for (const t of timelines) t.stop();
+    for (const n of deadNodes) await opts.cluster.run("node", "start", n);
+    for (const op of operators) await op.stop("SIGTERM");
+    await kc.cleanup();
+    opts.log(`chaos took ${Math.round((Date.now() - started) / 1000)} s`);
+  }
+}
+
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
