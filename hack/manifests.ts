@@ -1,6 +1,6 @@
 // kubernetes/ from the chart (issue 11): `helm template` of the default values, split into the files
 // users of `kubectl apply -f kubernetes/` know. Shared by hack/gen-manifests.ts (writes them) and
-// test/integration/install/manifests.test.ts (fails when the committed files differ).
+// test/integration/install/chart.test.ts (fails when the committed files differ; test/hack/manifests.test.ts tests the split).
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 
@@ -33,6 +33,7 @@ const FILES: Record<string, { file: string; what: string }> = {
   "templates/serviceaccount.yaml": { file: "operator.yaml", what: "The operator: its Namespace, ServiceAccount, Deployment and metrics Service." },
   "templates/deployment.yaml": { file: "operator.yaml", what: "" },
   "templates/service.yaml": { file: "operator.yaml", what: "" },
+  "templates/poddisruptionbudget.yaml": { file: "operator.yaml", what: "" },
 };
 
 /** Runs `hack/helm.sh template` with the default values (CRDs included). */

@@ -17,7 +17,7 @@ echo "==> npm ci"
 npm ci --no-audit --no-fund
 echo "==> typecheck and lint"
 npx tsc --noEmit -p tsconfig.json
-npx eslint src test bench
+npx eslint src test bench hack
 echo "==> alerts: promtool check rules and promtool test rules (Debian's prometheus, hack/prometheus.sh)"
 hack/prometheus.sh promtool check rules charts/proxy-service-operator/files/prometheus-rules.yaml
 hack/prometheus.sh promtool test rules test/observability/prometheus-rules.test.yaml

@@ -44,17 +44,25 @@ const (
 )
 
 func runKubeletSim(stateDir string, args []string) error {
+	flags := flag.NewFlagSet("kubelet-sim", flag.ExitOnError)
+	const recorded = " (default: the cluster's, recorded in cluster.json at its first up; for a new cluster %s)"
+	renew := flags.Duration("lease-renew-interval", 0, "how often each node renews its Lease in kube-node-lease"+fmt.Sprintf(recorded, defaultTimings.LeaseRenewInterval.Duration))
+	heartbeat := flags.Duration("status-interval", time.Minute, "how often each node re-reports its status (conditions, capacity) when nothing changed")
+	workers := flags.Int("workers", 2, "pod workers per node")
+	backOff := flags.Duration("crash-loop-backoff", 0, "the first back-off of a crash-looping container, doubled at each crash"+fmt.Sprintf(recorded, defaultTimings.CrashLoopBackOff.Duration))
+	backOffMax := flags.Duration("crash-loop-backoff-max", 0, "the cap of the crash-loop back-off"+fmt.Sprintf(recorded, defaultTimings.CrashLoopBackOffMax.Duration))
+	_ = flags.Parse(args)
 	st, err := loadState(stateDir)
 	if err != nil {
 		return err
 	}
-	flags := flag.NewFlagSet("kubelet-sim", flag.ExitOnError)
-	renew := flags.Duration("lease-renew-interval", st.LeaseRenewInterval.Duration, "how often each node renews its Lease in kube-node-lease (default: the cluster's, recorded at its first up)")
-	heartbeat := flags.Duration("status-interval", time.Minute, "how often each node re-reports its status (conditions, capacity) when nothing changed")
-	workers := flags.Int("workers", 2, "pod workers per node")
-	backOff := flags.Duration("crash-loop-backoff", st.CrashLoopBackOff.Duration, "the first back-off of a crash-looping container, doubled at each crash (default: the cluster's, recorded at its first up)")
-	backOffMax := flags.Duration("crash-loop-backoff-max", st.CrashLoopBackOffMax.Duration, "the cap of the crash-loop back-off (default: the cluster's, recorded at its first up)")
-	_ = flags.Parse(args)
+	for _, f := range []struct{ flag, recorded *time.Duration }{
+		{renew, &st.LeaseRenewInterval.Duration}, {backOff, &st.CrashLoopBackOff.Duration}, {backOffMax, &st.CrashLoopBackOffMax.Duration},
+	} {
+		if *f.flag <= 0 {
+			*f.flag = *f.recorded
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 

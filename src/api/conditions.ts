@@ -48,6 +48,8 @@ export const Reasons = {
   ServiceClaimedByAnother: "ServiceClaimedByAnother",
   /** The Service cannot be carried by the proxies without breaking a caller (e.g. a UDP port, no selector). */
   TakeoverRefused: "TakeoverRefused",
+  /** The ProxyService is being deleted, but the takeover record on spec.serviceName cannot be read: the deletion waits for a fix by hand. */
+  RestoreRefused: "RestoreRefused",
   /** Another field manager keeps putting the original selector back (GitOps, Helm); the operator stopped fighting. */
   TakeoverReverted: "TakeoverReverted",
   /** The spec is valid for the schema but not for the cluster (e.g. spec.port is not a port of the Service). */
@@ -88,7 +90,6 @@ export const EventReasons = {
   /** An owned object the spec no longer asks for was deleted (owned minus desired). */
   ObjectDeleted: "ObjectDeleted",
 } as const;
-export type EventReason = (typeof EventReasons)[keyof typeof EventReasons];
 
 /** What a caller wants a condition to be; setCondition adds the times. */
 export interface ConditionInput {

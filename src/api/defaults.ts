@@ -7,6 +7,11 @@ export function defaultTarget(serviceName: string): string {
   return `${serviceName}-ep`;
 }
 
+/** spec.target, or its default: for a ProxyService not run through withDefaults (a cache's, on every event). Pure. */
+export function targetOf(spec: { readonly serviceName: string; readonly target?: string }): string {
+  return spec.target ?? defaultTarget(spec.serviceName);
+}
+
 /**
  * Fills every default of the spec: the schema's `default` keywords (the same ones the API
  * server applies, so an object read from the cluster already has them) plus the target.
@@ -18,7 +23,7 @@ export function withDefaults(proxyService: ProxyService): DefaultedProxyService 
   // restate that for the type checker, and the unit tests check each field.
   const defaulted: DefaultedSpec = {
     serviceName: spec.serviceName,
-    target: spec.target ?? defaultTarget(spec.serviceName),
+    target: targetOf(spec),
     loadBalancer: spec.loadBalancer!,
     protocol: spec.protocol!,
     port: spec.port!,

@@ -1,4 +1,5 @@
-import { DEFAULT_ROOT_NAMESPACE } from "./mesh.js";
+import { DEFAULT_ROOT_NAMESPACE, serviceFqdn as fqdn } from "./mesh.js";
+import { DEFAULT_CHOICES } from "./rules.js";
 import { ConditionTypes, Reasons, type ConditionInput } from "./conditions.js";
 import type { DefaultedProxyService } from "./types.js";
 
@@ -137,7 +138,7 @@ function proxyConflicts(input: DestinationRuleConflictsInput, rules: readonly Ru
   // No entry at all: a rule with a workloadSelector that does not select the proxies absorbed ours.
   const culprit = winner ?? entries.find((e) => e.rules.includes(ours))?.rules.find((r) => !r.own);
   if (culprit === undefined) return [];
-  const lost = `spec.loadBalancer ${spec.loadBalancer}, localityLbSetting${spec.warmupDuration === undefined ? "" : ", the warm-up"} and the proxies' Istio mTLS to the application unless it sets its own tls${spec.leastRequest.choices === 2 ? "" : "; spec.leastRequest.choices then patches a cluster that does not balance as asked"}`;
+  const lost = `spec.loadBalancer ${spec.loadBalancer}, localityLbSetting${spec.warmupDuration === undefined ? "" : ", the warm-up"} and the proxies' Istio mTLS to the application unless it sets its own tls${spec.leastRequest.choices === DEFAULT_CHOICES ? "" : "; spec.leastRequest.choices then patches a cluster that does not balance as asked"}`;
   const problem = chosen === undefined
     ? `has a workloadSelector that does not select the proxies, and istiod merges this ProxyService's DestinationRule "${ours.key}" into it, so the proxies get no DestinationRule for "${host}" (Istio's defaults instead of ${lost})`
     : `takes the place of this ProxyService's DestinationRule "${ours.key}" for "${host}" (${culprit.selector === undefined ? "istiod keeps the last of two rules exported differently, and the first trafficPolicy of two merged ones, whole" : "its workloadSelector selects the proxies"}), so its trafficPolicy replaces ${lost}`;
@@ -302,7 +303,6 @@ function resolveHost(host: string, namespace: string): string {
   return host === "*" || host.includes(".") || /^[0-9a-f:]+$/i.test(host) ? host : fqdn(host, namespace);
 }
 
-const fqdn = (name: string, namespace: string): string => `${name}.${namespace}.svc.cluster.local`;
 const sameSet = (a: ReadonlySet<string>, b: ReadonlySet<string>): boolean => a.size === b.size && [...a].every((x) => b.has(x));
 const sameLabels = (a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>> | undefined): boolean =>
   JSON.stringify(Object.entries(a ?? {}).sort()) === JSON.stringify(Object.entries(b ?? {}).sort());

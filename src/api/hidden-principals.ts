@@ -1,5 +1,5 @@
 import { ConditionTypes, Reasons, type ConditionInput } from "./conditions.js";
-import { APP_NAME, Labels, OPERATOR_NAME, proxySelectorValue } from "./labels.js";
+import { Labels, ownedLabelsOf, proxyPodSelector, proxySelectorValue } from "./labels.js";
 import type { DefaultedProxyService } from "./types.js";
 
 // Behind a ProxyService the application's sidecars see every request arrive from a proxy, over the
@@ -79,7 +79,7 @@ export function proxyPrincipal(proxyService: DefaultedProxyService, trustDomain 
  */
 function knownProxyPodLabels(proxyService: DefaultedProxyService): Record<string, string> {
   const { name, namespace } = proxyService.metadata;
-  return { [Labels.name]: APP_NAME, [Labels.instance]: name, [Labels.managedBy]: OPERATOR_NAME, [Labels.proxy]: proxySelectorValue(namespace, name) };
+  return { ...ownedLabelsOf(name), ...proxyPodSelector(namespace, name) };
 }
 
 /**

@@ -1,7 +1,5 @@
 import { createHash } from "node:crypto";
-
-/** The operator's name: field manager, managed-by label, event reporter. */
-export const OPERATOR_NAME = "proxy-service-operator";
+import { OPERATOR_NAME } from "./names.js";
 
 export const Labels = {
   /** Every owned object: who manages it. */
@@ -37,6 +35,19 @@ export const Annotations = {
 
 /** The value of Labels.name on every owned object. */
 export const APP_NAME = "proxy-service";
+
+/** The labels every object a ProxyService owns carries (its proxy pods too). */
+export function ownedLabelsOf(proxyService: string): Record<string, string> {
+  return { [Labels.name]: APP_NAME, [Labels.instance]: proxyService, [Labels.managedBy]: OPERATOR_NAME };
+}
+
+/**
+ * The label selecting the proxy pods of ProxyService `name` in `namespace`: the Deployment, the PDB, the Gateway and
+ * the taken-over Service select with it, and restore and the policy checks recognise them by it. The one place it is built.
+ */
+export function proxyPodSelector(namespace: string, name: string): Record<string, string> {
+  return { [Labels.proxy]: proxySelectorValue(namespace, name) };
+}
 
 const MAX_LABEL_VALUE = 63;
 

@@ -1,4 +1,5 @@
 import { Kind, Type, TypeRegistry, type SchemaOptions, type TSchema } from "@sinclair/typebox";
+import { QUANTITY } from "./quantity.js";
 
 // Building blocks of src/api/schema.ts that Kubernetes' structural OpenAPI needs written in a
 // particular way, and that TypeBox's Value functions must still understand.
@@ -17,7 +18,6 @@ export function cel(rules: readonly CelRule[]): { "x-kubernetes-validations": Ce
 
 // Two kinds of our own, so that TypeBox's Value.Check/Errors (used by `proxy-service render`)
 // understand the two shapes written as plain OpenAPI for the CRD. Registering is idempotent.
-const QUANTITY = /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
 TypeRegistry.Set<{ enum: readonly string[] }>("StringEnum", (schema, value) => typeof value === "string" && schema.enum.includes(value));
 TypeRegistry.Set("IntOrString", (_schema, value) => (typeof value === "number" && Number.isInteger(value)) || typeof value === "string");
 TypeRegistry.Set("Quantity", (_schema, value) => (typeof value === "number" && Number.isInteger(value)) || (typeof value === "string" && QUANTITY.test(value)));
@@ -27,7 +27,7 @@ export function stringEnum<const T extends readonly string[]>(values: T, options
   return Type.Unsafe<T[number]>({ [Kind]: "StringEnum", type: "string", enum: [...values], ...options });
 }
 
-/** A Kubernetes resource quantity: `1`, `0.5`, `100m`, `128Mi` (int or string, as in core/v1). */
+/** A Kubernetes resource quantity: `1`, `0.5`, `100m`, `128Mi` (int or string, as in core/v1), in quantity.ts's grammar. */
 export function quantity(options: SchemaOptions) {
   return Type.Unsafe<string | number>({
     [Kind]: "Quantity",

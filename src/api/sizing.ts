@@ -1,4 +1,6 @@
-import type { Quantity } from "./types.js";
+import { SpecError } from "./errors.js";
+import { canonicalQuantity, parseQuantity, parseQuantityField, quantityValue } from "./quantity.js";
+import type { DefaultedSpec, Quantity } from "./types.js";
 
 // How the proxies are sized (issue 12, docs/api.md "Sizing"): a proxy must see as much of the
 // load as it can, since every extra proxy gives part of the balancing gain back. So the defaults
@@ -12,15 +14,63 @@ import type { Quantity } from "./types.js";
  */
 export const ENVOY_CORES_PER_1000_RPS_ESTIMATE = 0.35;
 
-const SUFFIX: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+/** Istio's ProxyConfig.concurrency is an int32: more worker threads than this cannot be asked for. */
+const MAX_CONCURRENCY = 2 ** 31 - 1;
 
-/** A CPU quantity (`500m`, `1`, `1.5`, 2, `2e0`) in cores. Throws on a quantity the schema would reject. Pure. */
+/** A CPU quantity (`500m`, `1`, `1.5`, 2, `2e0`, even `1Ki`) in cores, in quantity.ts's grammar. Throws an Error naming a value that is not a quantity. Pure. */
 export function cpuCores(quantity: Quantity): number {
-  if (typeof quantity === "number") return quantity;
-  const match = /^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(?:([numkMGTPE]?)|[eE]([+-]?[0-9]+))$/.exec(quantity);
-  if (match === null) throw new Error(`not a CPU quantity: "${quantity}"`);
-  const value = Number(match[1]);
-  return match[3] === undefined ? value * (SUFFIX[match[2] ?? ""] ?? 1) : value * 10 ** Number(match[3]);
+  try {
+    return quantityValue(parseQuantity(quantity));
+  } catch (cause) {
+    throw new Error(`not a CPU quantity: ${JSON.stringify(quantity)}`, { cause });
+  }
+}
+
+/** The proxy container's resources as the Deployment carries them, and the Envoy worker threads they give. */
+export interface ProxyResources {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits: { readonly cpu: string; readonly memory: string };
+  readonly concurrency: number;
+}
+
+/**
+ * spec.resources in the API server's canonical form (so the Deployment as applied equals the Deployment as stored),
+ * with the worker threads of proxyConcurrency. Throws SpecError naming the field for what the CRD's pattern lets
+ * through but the API server would refuse on the Deployment (a negative quantity, a request above its limit) or
+ * Istio could not take (more worker threads than an int32), so the spec is reported instead of retried. Pure.
+ */
+export function proxyResources(resources: DefaultedSpec["resources"]): ProxyResources {
+  const parsed = {
+    requests: { cpu: field("requests", "cpu", resources.requests.cpu), memory: field("requests", "memory", resources.requests.memory) },
+    limits: { cpu: field("limits", "cpu", resources.limits.cpu), memory: field("limits", "memory", resources.limits.memory) },
+  };
+  for (const name of ["cpu", "memory"] as const) {
+    const request = parsed.requests[name];
+    const limit = parsed.limits[name];
+    if (request.nanos > limit.nanos) {
+      throw new SpecError(
+        `resources.requests.${name}`,
+        `${String(resources.requests[name])} is above spec.resources.limits.${name} (${String(resources.limits[name])}), which the API server refuses for a container`,
+        `lower the request or raise the limit`,
+      );
+    }
+  }
+  const concurrency = proxyConcurrency(resources.requests.cpu);
+  if (concurrency > MAX_CONCURRENCY) {
+    throw new SpecError("resources.requests.cpu", `${String(resources.requests.cpu)} asks for ${concurrency} Envoy worker threads, more than Istio's concurrency (an int32) holds`, "request fewer cores");
+  }
+  const canonical = (value: Quantity) => canonicalQuantity(value);
+  return {
+    requests: { cpu: canonical(resources.requests.cpu), memory: canonical(resources.requests.memory) },
+    limits: { cpu: canonical(resources.limits.cpu), memory: canonical(resources.limits.memory) },
+    concurrency,
+  };
+}
+
+function field(list: "requests" | "limits", name: "cpu" | "memory", value: Quantity) {
+  const parsed = parseQuantityField(`resources.${list}.${name}`, value);
+  if (parsed.nanos < 0n) throw new SpecError(`resources.${list}.${name}`, `${String(value)} is negative`, "set a quantity of 0 or more");
+  return parsed;
 }
 
 /**
@@ -38,6 +88,6 @@ export function proxyConcurrency(cpuRequest: Quantity): number {
  * request times the target utilisation, over Envoy's estimated CPU per request. An estimate (see
  * ENVOY_CORES_PER_1000_RPS_ESTIMATE). Pure.
  */
-export function proxyScaleOutRps(cpuRequest: Quantity, targetCPUUtilizationPercentage: number, coresPer1000Rps = ENVOY_CORES_PER_1000_RPS_ESTIMATE): number {
-  return (cpuCores(cpuRequest) * (targetCPUUtilizationPercentage / 100) * 1000) / coresPer1000Rps;
+export function proxyScaleOutRps(cpuRequest: Quantity, targetCPUUtilizationPercentage: number): number {
+  return (cpuCores(cpuRequest) * (targetCPUUtilizationPercentage / 100) * 1000) / ENVOY_CORES_PER_1000_RPS_ESTIMATE;
 }

@@ -1,7 +1,7 @@
 import type { V1Service, V1ServicePort } from "@kubernetes/client-node";
 import { Annotations } from "./labels.js";
 
-export { Annotations, Labels, OPERATOR_NAME, APP_NAME, proxySelectorValue } from "./labels.js";
+export { Annotations, Labels, proxyPodSelector, proxySelectorValue } from "./labels.js";
 
 /**
  * What the operator needs to restore a Service it changed in place, exactly: kept as JSON in the
@@ -47,17 +47,22 @@ export function decodeTakeoverRecord(text: string): TakeoverRecord {
   return { version: 1, proxyService: value.proxyService, selector: value.selector, ports: value.ports.map(normalizePort) };
 }
 
-/** The record on `service`, or undefined when it carries none. Throws when the annotation is malformed. */
-export function readTakeoverRecord(service: V1Service | undefined): TakeoverRecord | undefined {
-  const text = service?.metadata?.annotations?.[Annotations.takeover];
-  return text === undefined ? undefined : decodeTakeoverRecord(text);
+/**
+ * The takeover record on a Service, decoded: none (no annotation), the record, or why the annotation is not
+ * one. Every consumer (observe for reconcile, cleanup's live read, the owner mapping, `proxy-service restore`)
+ * takes this value from observeRecord, so a malformed record is one case each of them handles, never a throw.
+ */
+export interface DecodedRecord {
+  readonly record?: TakeoverRecord;
+  readonly recordError?: string;
 }
 
-/** The record on `service` decoded once, for the observed state: a malformed one is kept as its error, not thrown. */
-export function observeRecord(service: V1Service | undefined): { record?: TakeoverRecord; recordError?: string } {
+/** The record on `service`, decoded once: a malformed one is kept as its error (naming the annotation), not thrown. Pure. */
+export function observeRecord(service: V1Service | undefined): DecodedRecord {
+  const text = service?.metadata?.annotations?.[Annotations.takeover];
+  if (text === undefined) return {};
   try {
-    const record = readTakeoverRecord(service);
-    return record === undefined ? {} : { record };
+    return { record: decodeTakeoverRecord(text) };
   } catch (err) {
     return { recordError: err instanceof Error ? err.message : String(err) };
   }

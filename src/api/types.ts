@@ -8,7 +8,7 @@ import type {
   Protocol,
 } from "./schema.js";
 
-export type { CallerTlsMode, LoadBalancer, PortProtocol, Protocol } from "./schema.js";
+export type { CallerTlsMode, LoadBalancer, PortProtocol } from "./schema.js";
 
 export const GROUP = "msvcbench.io";
 export const VERSION = "v1alpha1";

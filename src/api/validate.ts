@@ -1,6 +1,5 @@
 import { Value, type ValueError } from "@sinclair/typebox/value";
-import { SpecError } from "./errors.js";
-import { ALL_CHOICES, DEFAULT_MIN_REPLICAS, MAX_CHOICES, MIN_CHOICES, ProxyServiceSpecSchema, Rules, plainSchema, type RuleName } from "./schema.js";
+import { ALL_CHOICES, MAX_CHOICES, MIN_CHOICES, ProxyServiceSpecSchema, Rules, plainSchema, type RuleName } from "./schema.js";
 import { API_VERSION, KIND, type ProxyService, type ProxyServiceSpec } from "./types.js";
 
 /** A field-level problem in a manifest: where, what, and how to fix it. */
@@ -21,7 +20,8 @@ const specRuleChecks: Record<SpecRule, { field: string; holds: (spec: ProxyServi
   rewriteNeedsPrefix: { field: "spec.uri.rewriteUri", holds: (s) => s.uri?.rewriteUri === undefined || s.uri.matchUriPrefix !== undefined },
   minNotAboveMax: {
     field: "spec.autoscaling.minReplicas",
-    holds: (s) => (s.autoscaling?.minReplicas ?? DEFAULT_MIN_REPLICAS) <= (s.autoscaling?.maxReplicas ?? 5),
+    // The spec is defaulted (see below): both are set.
+    holds: (s) => s.autoscaling!.minReplicas! <= s.autoscaling!.maxReplicas!,
   },
   targetDiffers: { field: "spec.target", holds: (s) => s.target === undefined || s.target !== s.serviceName },
   portsExcludeMainPort: { field: "spec.ports", holds: (s) => (s.ports ?? []).every((p) => p.port !== s.port) },
@@ -85,11 +85,6 @@ export function validateProxyService(input: unknown): { ok: true; proxyService: 
   }
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, proxyService: object as unknown as ProxyService };
-}
-
-/** A Problem as a SpecError (its field relative to spec). */
-export function toSpecError(problem: Problem): SpecError {
-  return new SpecError(problem.field.replace(/^spec\./, ""), problem.problem, problem.fix);
 }
 
 function fail(field: string, problem: string, fix: string): { ok: false; problems: Problem[] } {

@@ -4,10 +4,10 @@ import type { V1Service } from "@kubernetes/client-node";
 import { parseAllDocuments, stringify } from "yaml";
 import { withDefaults } from "../api/defaults.js";
 import { SpecError } from "../api/errors.js";
-import type { ProxyService } from "../api/types.js";
+import { KIND, type ProxyService } from "../api/types.js";
 import { validateProxyService } from "../api/validate.js";
 import { observeRecord } from "../api/takeover.js";
-import { claimedByAnother } from "../render/claim.js";
+import { claimedByAnother } from "../api/claim.js";
 import { desired } from "../render/desired.js";
 import { objectsInApplyOrder } from "../render/documents.js";
 
@@ -76,7 +76,7 @@ export function renderFiles(files: readonly InputFile[], namespace: string): str
   for (const file of files) {
     for (const [index, document] of documentsOf(file).entries()) {
       const kind = (document as { kind?: unknown } | null)?.kind;
-      if (kind === "ProxyService") proxyServices.push({ file: file.name, object: checked(file.name, document) });
+      if (kind === KIND) proxyServices.push({ file: file.name, object: checked(file.name, document) });
       else if (kind === "Service") {
         const service = document as V1Service;
         services.set(`${service.metadata?.namespace ?? namespace}/${service.metadata?.name ?? ""}`, service);

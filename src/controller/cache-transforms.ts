@@ -1,6 +1,6 @@
 import type { V1ManagedFieldsEntry, V1Service } from "@kubernetes/client-node";
 import type { KubeObject } from "../kube/object.js";
-import { isControlledByProxyService } from "./destination-rules.js";
+import { isControlledByProxyService } from "../api/ownership.js";
 
 // What each cache keeps of an object, in one place: the informers apply these to every object as it arrives
 // (each list page, each watch event), so only the kept part is ever retained. docs/operator.md, "Caches",

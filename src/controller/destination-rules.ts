@@ -1,7 +1,7 @@
-import { defaultTarget } from "../api/defaults.js";
+import { targetOf } from "../api/defaults.js";
 import type { ProxyService } from "../api/types.js";
 import type { KubeObject } from "../kube/object.js";
-import { serviceFqdn } from "../render/metadata.js";
+import { serviceFqdn } from "../api/mesh.js";
 
 /**
  * Whether a DestinationRule's `spec.host`, written in namespace `ruleNamespace`, can name the Service
@@ -22,11 +22,7 @@ export function concernsProxyService(rule: KubeObject, proxyService: ProxyServic
   if (host === undefined) return false;
   const namespace = proxyService.metadata.namespace ?? "";
   const { serviceName } = proxyService.spec;
-  const target = proxyService.spec.target ?? defaultTarget(serviceName);
+  const target = targetOf(proxyService.spec);
   const ruleNamespace = rule.metadata.namespace ?? "";
   return hostCanName(host, ruleNamespace, serviceName, namespace) || hostCanName(host, ruleNamespace, target, namespace);
 }
-
-/** Whether a ProxyService controls the object (an ownerReference with controller: true). */
-export const isControlledByProxyService = (obj: KubeObject): boolean =>
-  (obj.metadata.ownerReferences ?? []).some((r) => r.kind === "ProxyService" && r.controller === true);

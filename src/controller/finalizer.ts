@@ -1,9 +1,7 @@
+import { FINALIZER } from "../api/names.js";
 import type { JsonPatchOperation, Writer } from "../kube/client.js";
 import { isNotFound } from "../kube/errors.js";
 import type { KubeObject } from "../kube/object.js";
-
-/** Our finalizer on every ProxyService: deletion waits until the taken-over Service is restored. */
-export const FINALIZER = "proxyservice.msvcbench.io/restore-service";
 
 export function hasFinalizer(obj: KubeObject): boolean {
   return (obj.metadata.finalizers ?? []).includes(FINALIZER);

@@ -1,6 +1,7 @@
 import type { Reader } from "../kube/client.js";
 import type { KubeObject } from "../kube/object.js";
 import type { ResourceType } from "../kube/resources.js";
+import type { openWatch } from "../kube/watch.js";
 import type { Clock } from "./clock.js";
 import { Store, type StoreChange } from "./store.js";
 import { Watcher, type WatcherEvent } from "./watcher.js";
@@ -16,6 +17,8 @@ export interface InformerDeps {
   readonly reader: Reader;
   readonly clock: Clock;
   readonly onError: (err: unknown, phase: string) => void;
+  /** The watch request; replaced in tests by a synthetic event stream. */
+  readonly openWatch?: typeof openWatch;
 }
 
 /**
@@ -121,6 +124,7 @@ export class Informer<T extends KubeObject> {
         },
         onError: (err, phase) => this.#deps.onError(err, phase),
         transform: (obj) => this.transform(obj as T),
+        ...(this.#deps.openWatch === undefined ? {} : { openWatch: this.#deps.openWatch }),
       },
     );
     return w;

@@ -64,10 +64,6 @@ export class LeaderElector {
     this.#watchLease = watchLease;
   }
 
-  get isLeader(): boolean {
-    return this.#isLeader;
-  }
-
   /**
    * Tries to acquire the lease until it does (resolves true) or `stop` is called (resolves false); then keeps
    * renewing in the background and calls `onLost` if a renewal deadline passes.

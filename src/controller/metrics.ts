@@ -4,7 +4,6 @@ import type { QueueObserver } from "./queue.js";
 
 /** The reconcile results controller-runtime reports, so its dashboards work unchanged. */
 export const RESULTS = ["success", "error", "requeue", "requeue_after"] as const;
-export type ReconcileResult = (typeof RESULTS)[number];
 
 /**
  * The operator's Prometheus metrics under controller-runtime's and client-go's names and labels
@@ -15,6 +14,7 @@ export class ControllerMetrics {
   readonly registry = new Registry();
   readonly reconcileTotal: Counter<"controller" | "result">;
   readonly reconcileErrors: Counter<"controller">;
+  readonly terminalReconcileErrors: Counter<"controller">;
   readonly reconcilePanics: Counter<"controller">;
   readonly reconcileTime: Histogram<"controller">;
   readonly activeWorkers: Gauge<"controller">;
@@ -49,6 +49,12 @@ export class ControllerMetrics {
     this.reconcileErrors = new Counter({
       name: "controller_runtime_reconcile_errors_total",
       help: "Total number of reconciliation errors per controller",
+      labelNames: ["controller"],
+      registers,
+    });
+    this.terminalReconcileErrors = new Counter({
+      name: "controller_runtime_terminal_reconcile_errors_total",
+      help: "Total number of terminal reconciliation errors per controller",
       labelNames: ["controller"],
       registers,
     });
@@ -142,6 +148,7 @@ export class ControllerMetrics {
     };
     for (const result of RESULTS) this.reconcileTotal.inc({ ...c, result }, 0);
     this.reconcileErrors.inc(c, 0);
+    this.terminalReconcileErrors.inc(c, 0);
     this.reconcilePanics.inc(c, 0);
     this.activeWorkers.set(c, 0);
     this.leader.set({ name: controller }, 0);

@@ -1,13 +1,14 @@
 import type { V1Service } from "@kubernetes/client-node";
+import { claimedByAnother } from "../api/claim.js";
 import { observeRecord, type TakeoverRecord } from "../api/takeover.js";
-import { defaultTarget } from "../api/defaults.js";
+import { targetOf } from "../api/defaults.js";
 import type { AuthorizationPolicy } from "../api/hidden-principals.js";
 import { DEFAULT_ROOT_NAMESPACE } from "../api/mesh.js";
+import { isOwnedBy } from "../api/ownership.js";
 import { Labels, proxySelectorValue } from "../api/labels.js";
 import type { ProxyService } from "../api/types.js";
-import { FIELD_MANAGER } from "../kube/client.js";
+import { FIELD_MANAGER } from "../api/names.js";
 import { timeOf, type KubeObject } from "../kube/object.js";
-import { claimedByAnother } from "../render/claim.js";
 import type { Caches } from "./caches.js";
 import { concernsProxyService } from "./destination-rules.js";
 import { readyEndpointsOf } from "./endpoint-slices.js";
@@ -55,7 +56,7 @@ export function observe(
 ): Observed {
   const namespace = proxyService.metadata.namespace ?? "";
   const { serviceName } = proxyService.spec;
-  const target = proxyService.spec.target ?? defaultTarget(serviceName);
+  const target = targetOf(proxyService.spec);
   const service = caches.services.get(`${namespace}/${serviceName}`);
   const owned = ownedObjects(proxyService, caches);
   const decoded = observeRecord(service);
@@ -70,7 +71,7 @@ export function observe(
     targetReadyEndpoints: readyEndpointsOf(caches.endpointSlices, namespace, target),
     otherDestinationRules: caches.destinationRules
       .list()
-      .filter((r) => !(r.metadata.ownerReferences ?? []).some((o) => o.uid === proxyService.metadata.uid) && concernsProxyService(r, proxyService)),
+      .filter((r) => !isOwnedBy(r, proxyService) && concernsProxyService(r, proxyService)),
     authorizationPolicies: [...caches.authorizationPolicies.list(namespace), ...(namespace === DEFAULT_ROOT_NAMESPACE ? [] : caches.authorizationPolicies.list(DEFAULT_ROOT_NAMESPACE))],
     owned,
     ...(claimedBy !== undefined ? { claimedBy } : {}),

@@ -1,7 +1,8 @@
 import type { ApiServerConnection } from "../kube/connection.js";
 import type { Logger } from "pino";
 import type { ProxyService } from "../api/types.js";
-import { Labels, OPERATOR_NAME } from "../api/labels.js";
+import { Labels } from "../api/labels.js";
+import { OPERATOR_NAME } from "../api/names.js";
 import { KubeClient } from "../kube/client.js";
 import { EventRecorder } from "../kube/events.js";
 import { KubeHttp } from "../kube/http.js";

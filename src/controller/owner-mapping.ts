@@ -1,9 +1,10 @@
-import { defaultTarget } from "../api/defaults.js";
+import { targetOf } from "../api/defaults.js";
 import { DEFAULT_ROOT_NAMESPACE } from "../api/mesh.js";
-import { Labels, readTakeoverRecord } from "../api/takeover.js";
-import type { ProxyService } from "../api/types.js";
+import { Labels, observeRecord } from "../api/takeover.js";
+import { KIND, type ProxyService } from "../api/types.js";
 import { keyOf, type KubeObject, type ObjectKey } from "../kube/object.js";
-import { concernsProxyService, isControlledByProxyService } from "./destination-rules.js";
+import { isControlledByProxyService, proxyServiceControllerOf } from "../api/ownership.js";
+import { concernsProxyService } from "./destination-rules.js";
 import { SERVICE_NAME_LABEL } from "./endpoint-slices.js";
 import type { StoreReader } from "./store.js";
 
@@ -24,7 +25,7 @@ import type { StoreReader } from "./store.js";
 export function ownersOf(obj: KubeObject, proxyServices: StoreReader<ProxyService & KubeObject>): ObjectKey[] {
   const namespace = obj.metadata.namespace ?? "";
   const keys = new Set<ObjectKey>();
-  if (obj.kind === "ProxyService") {
+  if (obj.kind === KIND) {
     keys.add(keyOf(obj));
     const serviceName = (obj as unknown as ProxyService).spec?.serviceName;
     for (const p of proxyServices.list(namespace)) if (p.spec.serviceName === serviceName) keys.add(keyOf(p));
@@ -32,7 +33,7 @@ export function ownersOf(obj: KubeObject, proxyServices: StoreReader<ProxyServic
   }
   if (obj.kind === "EndpointSlice") {
     const service = obj.metadata.labels?.[SERVICE_NAME_LABEL];
-    for (const p of proxyServices.list(namespace)) if ((p.spec.target ?? defaultTarget(p.spec.serviceName)) === service) keys.add(keyOf(p));
+    for (const p of proxyServices.list(namespace)) if (targetOf(p.spec) === service) keys.add(keyOf(p));
     return [...keys];
   }
   if (obj.kind === "DestinationRule" && !isControlledByProxyService(obj)) {
@@ -46,24 +47,16 @@ export function ownersOf(obj: KubeObject, proxyServices: StoreReader<ProxyServic
     const scope = namespace === DEFAULT_ROOT_NAMESPACE ? proxyServices.list() : proxyServices.list(namespace);
     return scope.map((p) => keyOf(p));
   }
-  for (const ref of obj.metadata.ownerReferences ?? []) {
-    if (ref.kind === "ProxyService" && ref.controller) keys.add(`${namespace}/${ref.name}`);
-  }
+  const controller = proxyServiceControllerOf(obj.metadata);
+  if (controller !== undefined) keys.add(`${namespace}/${controller.name}`);
   if (obj.kind === "Service") {
     const name = obj.metadata.name;
     for (const p of proxyServices.list(namespace)) {
-      if (p.spec.serviceName === name || (p.spec.target ?? defaultTarget(p.spec.serviceName)) === name) keys.add(keyOf(p));
+      if (p.spec.serviceName === name || targetOf(p.spec) === name) keys.add(keyOf(p));
     }
-    const recorded = safeRecordOwner(obj);
+    // A malformed record names nobody: the ProxyServices naming the Service (above) reconcile and report it.
+    const recorded = observeRecord(obj).record?.proxyService;
     if (recorded !== undefined) keys.add(`${namespace}/${recorded}`);
   }
   return [...keys];
-}
-
-function safeRecordOwner(obj: KubeObject): string | undefined {
-  try {
-    return readTakeoverRecord(obj)?.proxyService;
-  } catch {
-    return undefined; // malformed: the owner's reconcile reports it
-  }
 }

@@ -2,7 +2,8 @@ import { EventReasons, Reasons, type ConditionReason } from "../api/conditions.j
 import { SpecError } from "../api/errors.js";
 import type { DefaultedProxyService, ProxyServiceStatus } from "../api/types.js";
 import { desired, type DesiredState } from "../render/desired.js";
-import { isOwnedBy, isSelectingProxies } from "../render/metadata.js";
+import { isOwnedBy } from "../api/ownership.js";
+import { isSelectingProxies } from "../render/metadata.js";
 import { renderFallbackService } from "../render/services.js";
 import { isSubset } from "../kube/compare.js";
 import type { EventInput } from "../kube/events.js";
@@ -58,7 +59,7 @@ export interface Plan {
 /**
  * Decides what to do for one ProxyService given what the caches show. Pure: no I/O and no clock.
  * Rules, in order:
- * - render says another ProxyService holds the claim on spec.serviceName (the rule: render/claim.ts), or
+ * - render says another ProxyService holds the claim on spec.serviceName (the rule: api/claim.ts), or
  *   something is missing: touch nothing and wait (ServiceClaimedByAnother, TargetServiceMissing);
  * - the spec does not fit the Services (SpecError): touch nothing (SpecInvalid or TakeoverRefused);
  * - otherwise apply every owned object that differs from the cache, and point spec.serviceName where the
@@ -92,7 +93,7 @@ export function planFor(proxyService: DefaultedProxyService, observed: Observed)
     });
   } catch (err) {
     if (!(err instanceof SpecError)) throw err;
-    return idle({ status: "False", reason: err.reason, message: err.message }, Outcome.done());
+    return idle({ status: "False", reason: err.reason, message: err.message }, Outcome.terminal(err.reason, err.message));
   }
   if (state.kind === "waiting") {
     return idle({ status: "False", reason: state.reason, message: state.message }, Outcome.waiting(state.reason));

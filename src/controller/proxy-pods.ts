@@ -1,4 +1,5 @@
-import { Labels, OPERATOR_NAME } from "../api/labels.js";
+import { Labels } from "../api/labels.js";
+import { OPERATOR_NAME } from "../api/names.js";
 import { timeOf, type KubeObject } from "../kube/object.js";
 
 /**

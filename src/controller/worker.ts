@@ -13,7 +13,8 @@ export type ReconcileFn = (key: string, log: Logger) => Promise<Outcome>;
  * Runs `concurrency` workers until the queue shuts down. Each takes a key, reconciles it with a logger that
  * carries namespace, name and a fresh reconcileID, and one `switch` decides what happens next:
  * an error is retried with the key's backoff, waiting is retried with backoff capped at a minute,
- * "after N" forgets the failures and comes back later, done forgets. Errors are logged here, once.
+ * "after N" forgets the failures and comes back later, done forgets, and terminal (a spec the user must fix)
+ * is counted as an error but never retried. Errors are logged here, once.
  */
 export async function runWorkers(
   queue: WorkQueue,
@@ -83,6 +84,15 @@ function handleOutcome(
       queue.addAfter(key, outcome.ms);
       metrics.reconcileTotal.inc({ controller, result: "requeue_after" });
       log.debug({ reason: outcome.reason, afterMs: outcome.ms }, "requeue after");
+      return;
+    case "terminal":
+      // controller-runtime's TerminalError: an error in reconcile_total and reconcile_errors_total, and a terminal
+      // one, but not requeued, since no retry can fix a spec. A watch event on the spec or an input brings it back.
+      queue.forget(key);
+      metrics.reconcileErrors.inc({ controller });
+      metrics.terminalReconcileErrors.inc({ controller });
+      metrics.reconcileTotal.inc({ controller, result: "error" });
+      log.warn({ reason: outcome.reason, problem: outcome.message }, "spec refused");
       return;
   }
 }

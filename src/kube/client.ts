@@ -1,10 +1,8 @@
+import { FIELD_MANAGER } from "../api/names.js";
 import type { KubeHttp } from "./http.js";
 import type { KubeObject } from "./object.js";
 import { ignoreNotFound, isConflict } from "./errors.js";
 import { collectionPath, objectPath, resourceFor, type ResourceType } from "./resources.js";
-
-/** The one field manager for every object the operator writes, so server-side apply can tell us apart from users. */
-export const FIELD_MANAGER = "proxy-service-operator";
 
 export interface ListResult<T> {
   readonly items: T[];
@@ -23,7 +21,10 @@ export interface Reader {
 }
 
 export interface ApplyOptions {
-  /** Take fields from another field manager. Only for the taken-over Service; see the call site for why. */
+  /**
+   * Take fields from another field manager: the taken-over Service's selector and ports, and an owned object's
+   * fields someone edited by hand (plan.ts says why for each). applyStatus always forces.
+   */
   readonly force?: boolean;
 }
 

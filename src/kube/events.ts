@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { REPORTING_CONTROLLER } from "../api/names.js";
 import type { KubeObject } from "./object.js";
-import type { KubeClient } from "./client.js";
+import type { Writer } from "./client.js";
 
 export type EventType = "Normal" | "Warning";
 
@@ -13,9 +14,6 @@ export interface EventInput {
   /** What the controller did or tried: "Apply", "TakeOver", "Restore", "Delete". */
   readonly action: string;
 }
-
-/** The controller name that events report, as kube-rs's recorder does: `kubectl describe` shows it. */
-export const REPORTING_CONTROLLER = "msvcbench.io/proxy-service-operator";
 
 /** What a reconcile needs of events: publish one about an object. */
 export interface EventPublisher {
@@ -31,12 +29,12 @@ export interface EventPublisher {
  * occurrence and is published, so that a second outage within ten minutes is told too.
  */
 export class EventRecorder implements EventPublisher {
-  readonly #client: KubeClient;
+  readonly #client: Pick<Writer, "create">;
   readonly #instance: string;
   readonly #onError: (err: unknown) => void;
   readonly #recent = new Map<string, number>();
 
-  constructor(client: KubeClient, instance: string, onError: (err: unknown) => void) {
+  constructor(client: Pick<Writer, "create">, instance: string, onError: (err: unknown) => void) {
     this.#client = client;
     this.#instance = instance;
     this.#onError = onError;

@@ -1,3 +1,5 @@
+import { API_VERSION, KIND, PLURAL } from "../api/types.js";
+
 /** How to address one kind on the API server: enough to build list, watch and object paths without discovery. */
 export interface ResourceType {
   readonly apiVersion: string;
@@ -15,7 +17,7 @@ const rt = (apiVersion: string, kind: string, plural: string, namespaced = true)
 
 /** Every kind the operator reads or writes. The ClusterRole lists exactly these (test/integration/operator/rbac.test.ts). */
 export const Resources = {
-  proxyService: rt("msvcbench.io/v1alpha1", "ProxyService", "proxyservices"),
+  proxyService: rt(API_VERSION, KIND, PLURAL),
   service: rt("v1", "Service", "services"),
   serviceAccount: rt("v1", "ServiceAccount", "serviceaccounts"),
   deployment: rt("apps/v1", "Deployment", "deployments"),

@@ -3,7 +3,8 @@ import { Reasons } from "../api/conditions.js";
 import { SpecError } from "../api/errors.js";
 import { normalizePort, originalOf, type TakeoverRecord } from "../api/takeover.js";
 import type { DefaultedProxyService } from "../api/types.js";
-import { isOwnedBy, isSelectingProxies, proxySelector } from "./metadata.js";
+import { isOwnedBy } from "../api/ownership.js";
+import { isSelectingProxies, proxySelector } from "./metadata.js";
 
 /** The Services as they are now in the ProxyService's namespace (from the operator's cache, or files for the CLI). */
 export interface ObservedServices {

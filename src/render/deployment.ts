@@ -1,7 +1,6 @@
 import type { V1Deployment } from "@kubernetes/client-node";
-import { proxyConcurrency } from "../api/sizing.js";
-import { canonicalQuantity } from "../api/quantity.js";
-import type { DefaultedProxyService, Quantity } from "../api/types.js";
+import { proxyResources } from "../api/sizing.js";
+import type { DefaultedProxyService } from "../api/types.js";
 import { ownedLabels, ownedMetadata, proxySelector } from "./metadata.js";
 
 // pilot-agent's status port: /healthz/ready answers once Envoy has its first configuration from istiod.
@@ -44,7 +43,7 @@ export const PROXY_TERMINATION_GRACE_SECONDS = 30;
  */
 export function renderDeployment(proxyService: DefaultedProxyService): V1Deployment {
   const selector = proxySelector(proxyService);
-  const { resources } = proxyService.spec;
+  const resources = proxyResources(proxyService.spec.resources);
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -66,7 +65,7 @@ export function renderDeployment(proxyService: DefaultedProxyService): V1Deploym
           annotations: {
             "inject.istio.io/templates": "gateway",
             "proxy.istio.io/config": JSON.stringify({
-              concurrency: proxyConcurrency(resources.requests.cpu),
+              concurrency: resources.concurrency,
               terminationDrainDuration: `${PROXY_DRAIN_SECONDS}s`,
             }),
           },
@@ -108,19 +107,11 @@ export function renderDeployment(proxyService: DefaultedProxyService): V1Deploym
                 successThreshold: 1,
                 failureThreshold: 30,
               },
-              resources: {
-                requests: { cpu: quantity(resources.requests.cpu), memory: quantity(resources.requests.memory) },
-                limits: { cpu: quantity(resources.limits.cpu), memory: quantity(resources.limits.memory) },
-              },
+              resources: { requests: { ...resources.requests }, limits: { ...resources.limits } },
             },
           ],
         },
       },
     },
   };
-}
-
-/** In the API server's canonical form, so the Deployment as applied equals the Deployment as stored (no drift). */
-function quantity(value: Quantity): string {
-  return canonicalQuantity(value);
 }

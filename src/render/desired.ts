@@ -23,7 +23,6 @@ import { renderTakenOverService, renderTargetService } from "./services.js";
 import { renderVirtualService } from "./virtual-service.js";
 import { withRenderHash } from "./render-hash.js";
 
-export type { ObservedServices } from "./application.js";
 export type { PortPlan } from "./ports.js";
 
 /** Everything the operator applies for one ProxyService, as separate fields: the operator decides what to apply when. */

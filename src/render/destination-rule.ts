@@ -1,15 +1,18 @@
 import type { DefaultedProxyService } from "../api/types.js";
 import type { DestinationRule, LoadBalancerSettings, OutlierDetectionSettings } from "./istio-types.js";
 import { ISTIO_API_VERSION } from "./istio-types.js";
-import { ownedMetadata, serviceFqdn } from "./metadata.js";
+import { serviceFqdn } from "../api/mesh.js";
+import { ownedMetadata } from "./metadata.js";
 
 /**
  * How the proxies balance over the target's pods: spec.loadBalancer, locality balancing
  * switched explicitly (istio/istio#47804: with it on, least-request balances only inside each
  * zone), the optional warm-up, and outlier detection unless turned off (a pod that fails fast
  * has few requests in flight, so least-request, and most of all a full scan, sends it more
- * than its share; docs/api.md). exportTo "." applies it to the proxies in this namespace only,
- * so other clients of the target keep their own policy. Pure.
+ * than its share; docs/api.md). exportTo "." keeps it to this
+ * namespace: the proxies get it, and so does any other sidecar of this namespace that calls the
+ * target directly, while clients in other namespaces keep their own policy. Whether istiod gives
+ * the proxies this rule or a user's is judged in src/api/destination-rule-conflicts.ts. Pure.
  */
 export function renderDestinationRule(proxyService: DefaultedProxyService): DestinationRule {
   const { spec, metadata } = proxyService;
@@ -34,8 +37,11 @@ export function renderDestinationRule(proxyService: DefaultedProxyService): Dest
   };
 }
 
-/** The name of the callers' DestinationRule, so the operator can delete it when callerTls goes back to DISABLE. */
-export function callerDestinationRuleName(proxyServiceName: string): string {
+/**
+ * The name of the callers' DestinationRule, beside the proxies' one (named after the ProxyService). When callerTls
+ * goes back to DISABLE it goes like any owned object the spec no longer asks for (unwanted in plan.ts), not by name.
+ */
+function callerDestinationRuleName(proxyServiceName: string): string {
   return `${proxyServiceName}-callers`;
 }
 

@@ -3,7 +3,8 @@ import { ALL_CHOICES, DEFAULT_CHOICES } from "../api/schema.js";
 import type { DefaultedProxyService, LeastRequestChoices } from "../api/types.js";
 import { protoDuration } from "./duration.js";
 import { ENVOY_FILTER_API_VERSION, type EnvoyFilter, type EnvoyFilterClusterPatch } from "./istio-types.js";
-import { ownedMetadata, proxySelector, serviceFqdn } from "./metadata.js";
+import { serviceFqdn } from "../api/mesh.js";
+import { ownedMetadata, proxySelector } from "./metadata.js";
 import type { PortPlan } from "./ports.js";
 
 /** The least-request extension of Envoy's load_balancing_policy (its name and its config's type). */

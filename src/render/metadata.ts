@@ -1,15 +1,11 @@
 import type { V1ObjectMeta, V1OwnerReference, V1Service } from "@kubernetes/client-node";
 import { API_VERSION, KIND, type DefaultedProxyService } from "../api/types.js";
-import { APP_NAME, Labels, OPERATOR_NAME, proxySelectorValue } from "../api/labels.js";
+import { ownedLabelsOf, proxyPodSelector } from "../api/labels.js";
 import { selectsExactly } from "../api/takeover.js";
 
 /** The labels every owned object carries. */
 export function ownedLabels(proxyService: DefaultedProxyService): Record<string, string> {
-  return {
-    [Labels.name]: APP_NAME,
-    [Labels.instance]: proxyService.metadata.name,
-    [Labels.managedBy]: OPERATOR_NAME,
-  };
+  return ownedLabelsOf(proxyService.metadata.name);
 }
 
 /**
@@ -44,24 +40,7 @@ export function ownerReference(proxyService: DefaultedProxyService): V1OwnerRefe
 
 /** The label selecting this ProxyService's proxy pods, unique across namespaces. */
 export function proxySelector(proxyService: DefaultedProxyService): Record<string, string> {
-  return { [Labels.proxy]: proxySelectorValue(proxyService.metadata.namespace, proxyService.metadata.name) };
-}
-
-/** The cluster-local FQDN of a Service in the ProxyService's namespace. */
-export function serviceFqdn(name: string, namespace: string): string {
-  return `${name}.${namespace}.svc.cluster.local`;
-}
-
-/**
- * Whether `object` belongs to this ProxyService: its controller ownerReference has the
- * ProxyService's uid, or (no uid known, as in `proxy-service render`) it has our labels.
- */
-export function isOwnedBy(object: { metadata?: V1ObjectMeta } | undefined, proxyService: DefaultedProxyService): boolean {
-  const metadata = object?.metadata;
-  if (metadata === undefined) return false;
-  const uid = proxyService.metadata.uid;
-  if (uid !== undefined && uid !== "") return (metadata.ownerReferences ?? []).some((o) => o.uid === uid);
-  return metadata.labels?.[Labels.managedBy] === OPERATOR_NAME && metadata.labels[Labels.instance] === proxyService.metadata.name;
+  return proxyPodSelector(proxyService.metadata.namespace, proxyService.metadata.name);
 }
 
 /**

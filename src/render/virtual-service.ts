@@ -1,7 +1,8 @@
 import type { DefaultedProxyService } from "../api/types.js";
 import type { HttpRoute, RouteDestination, TcpRoute, VirtualService } from "./istio-types.js";
 import { ISTIO_API_VERSION } from "./istio-types.js";
-import { ownedMetadata, serviceFqdn } from "./metadata.js";
+import { serviceFqdn } from "../api/mesh.js";
+import { ownedMetadata } from "./metadata.js";
 import type { PortPlan } from "./ports.js";
 
 /**

@@ -18,15 +18,3 @@ export function parseTime(text: string): ParsedTime | undefined {
   return unit === undefined ? { kind: "relative", value } : { kind: "seconds", value: value * (SECONDS_PER_UNIT[unit] ?? Number.NaN) };
 }
 
-/** Formats seconds with the unit that keeps 1 to 3 digits before the point (e.g. 0.0125 -> "12.5ms"). */
-export function formatSeconds(seconds: number): string {
-  const a = Math.abs(seconds);
-  if (a >= 1) return `${round(seconds)}s`;
-  if (a >= 1e-3) return `${round(seconds * 1e3)}ms`;
-  if (a >= 1e-6) return `${round(seconds * 1e6)}us`;
-  return `${round(seconds * 1e9)}ns`;
-}
-
-function round(v: number): string {
-  return String(Number(v.toPrecision(4)));
-}

@@ -35,6 +35,8 @@ export const invalidCases: readonly InvalidCase[] = [
   { title: "warm-up not a duration", field: "spec.warmupDuration", spec: { serviceName: "sn0", warmupDuration: "thirty" } },
   { title: "unknown callerTls mode", field: "spec.callerTls.mode", spec: { serviceName: "sn0", callerTls: { mode: "MUTUAL" } } },
   { title: "CPU request not a quantity", field: "spec.resources.requests.cpu", spec: { serviceName: "sn0", resources: { requests: { cpu: "lots" } } } },
+  // The pattern Kubernetes publishes for Quantity allows a fractional exponent; its parser (and ours) does not.
+  { title: "CPU limit with a fractional exponent", field: "spec.resources.limits.cpu", spec: { serviceName: "sn0", resources: { limits: { cpu: "1e1.5" } } } },
   { title: "localityLoadBalancing not a boolean", field: "spec.localityLoadBalancing", spec: { serviceName: "sn0", localityLoadBalancing: "yes" } },
   { title: "leastRequest with ROUND_ROBIN", field: "spec.leastRequest", spec: { serviceName: "sn0", loadBalancer: "ROUND_ROBIN", leastRequest: { choices: 4 } } },
   { title: "leastRequest (even empty) with RANDOM", field: "spec.leastRequest", spec: { serviceName: "sn0", loadBalancer: "RANDOM", leastRequest: {} } },

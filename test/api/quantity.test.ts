@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { canonicalQuantity, parseQuantity } from "../../src/api/quantity.js";
+import { QUANTITY, canonicalQuantity, parseQuantity } from "../../src/api/quantity.js";
+import { cpuCores } from "../../src/api/sizing.js";
+import { ProxyServiceSpecSchema, plainSchema } from "../../src/api/schema.js";
+import { validateProxyService } from "../../src/api/validate.js";
 
 describe("canonicalQuantity", () => {
   // Each pair is what the API server stores for the left-hand side (apimachinery's canonical form).
@@ -37,5 +40,34 @@ describe("canonicalQuantity", () => {
 
   it("names the value that is not a quantity", () => {
     expect(() => canonicalQuantity("half")).toThrow('"half" is not a Kubernetes quantity');
+  });
+});
+
+describe("one quantity grammar", () => {
+  const manifest = (cpu: string) => ({ apiVersion: "msvcbench.io/v1alpha1", kind: "ProxyService", metadata: { name: "ps" }, spec: { serviceName: "sn0", resources: { requests: { cpu } } } });
+
+  it("is the CRD's pattern for every quantity field", () => {
+    const text = JSON.stringify(plainSchema(ProxyServiceSpecSchema));
+    const patterns = [...text.matchAll(/"pattern":"((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1]}"`) as string).filter((p) => p.includes("KMGTPE"));
+    expect(patterns).toHaveLength(4);
+    for (const p of patterns) expect(p).toBe(QUANTITY.source);
+  });
+
+  it("refuses a fractional exponent in the CRD as apimachinery's parser does (the published OpenAPI pattern allows it)", () => {
+    expect(validateProxyService(manifest("1e1.5"))).toMatchObject({ ok: false, problems: [{ field: "spec.resources.requests.cpu" }] });
+    expect(() => parseQuantity("1e1.5")).toThrow(/not a Kubernetes quantity/);
+  });
+
+  it("reads binary suffixes as CPU too (1Ki passed the CRD but not the CPU parser)", () => {
+    expect(validateProxyService(manifest("1Ki"))).toMatchObject({ ok: true });
+    expect(cpuCores("1Ki")).toBe(1024);
+  });
+
+  it("refuses an exponent too large to compute, at once", () => {
+    const started = Date.now();
+    expect(() => parseQuantity("1e999999999")).toThrow(/too large/);
+    expect(parseQuantity("1e-999999999").nanos).toBe(1n);
+    expect(parseQuantity("0e999999999").nanos).toBe(0n);
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 });

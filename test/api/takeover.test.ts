@@ -4,7 +4,7 @@ import {
   decodeTakeoverRecord,
   encodeTakeoverRecord,
   proxySelectorValue,
-  readTakeoverRecord,
+  observeRecord,
   type TakeoverRecord,
 } from "../../src/api/takeover.js";
 
@@ -37,9 +37,15 @@ describe("takeover record", () => {
 
   it("reads the record that names the ProxyService that took the Service over", () => {
     const service = { metadata: { annotations: { [Annotations.takeover]: encodeTakeoverRecord(record) } } };
-    expect(readTakeoverRecord(service)?.proxyService).toBe("ps-s0");
-    expect(readTakeoverRecord({ metadata: {} })).toBeUndefined();
-    expect(readTakeoverRecord(undefined)).toBeUndefined();
+    expect(observeRecord(service).record?.proxyService).toBe("ps-s0");
+    expect(observeRecord({ metadata: {} }).record).toBeUndefined();
+    expect(observeRecord(undefined).record).toBeUndefined();
+  });
+
+  it("keeps a malformed record as its error, naming the annotation, instead of throwing", () => {
+    expect(observeRecord({ metadata: { annotations: { [Annotations.takeover]: "{" } } })).toEqual({ recordError: `annotation ${Annotations.takeover}: not JSON` });
+    expect(observeRecord({ metadata: { annotations: { [Annotations.takeover]: '{"version":2}' } } }).recordError).toMatch(/not a takeover record/);
+    expect(observeRecord({ metadata: {} })).toEqual({});
   });
 });
 

@@ -1,7 +1,7 @@
 import type { V1Service } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { slim, slimAuthorizationPolicy, slimDestinationRule, slimService } from "../../src/controller/cache-transforms.js";
-import { FIELD_MANAGER } from "../../src/kube/client.js";
+import { FIELD_MANAGER } from "../../src/api/names.js";
 import type { KubeObject } from "../../src/kube/object.js";
 
 const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";

@@ -3,8 +3,9 @@ import { OWNED_KINDS, kindKey, type Caches } from "../../src/controller/caches.j
 import { summarizeProxyPod } from "../../src/controller/proxy-pods.js";
 import { Store } from "../../src/controller/store.js";
 import { Annotations } from "../../src/api/takeover.js";
-import { Labels, OPERATOR_NAME } from "../../src/api/labels.js";
-import { FIELD_MANAGER, type ApplyOptions, type Client, type JsonPatchOperation } from "../../src/kube/client.js";
+import { Labels } from "../../src/api/labels.js";
+import { FIELD_MANAGER, OPERATOR_NAME } from "../../src/api/names.js";
+import type { ApplyOptions, Client, JsonPatchOperation } from "../../src/kube/client.js";
 import { KubeApiError } from "../../src/kube/errors.js";
 import type { EventInput, EventPublisher } from "../../src/kube/events.js";
 import type { KubeObject } from "../../src/kube/object.js";

@@ -4,8 +4,9 @@ import type { ProxyService } from "../../src/api/types.js";
 import type { KubeObject } from "../../src/kube/object.js";
 import type { Observed } from "../../src/controller/observe.js";
 import { noReverts } from "../../src/controller/reverts.js";
-import { readTakeoverRecord } from "../../src/api/takeover.js";
-import { Labels, OPERATOR_NAME, proxySelectorValue } from "../../src/api/labels.js";
+import { observeRecord } from "../../src/api/takeover.js";
+import { Labels, proxySelectorValue } from "../../src/api/labels.js";
+import { OPERATOR_NAME } from "../../src/api/names.js";
 import { FallbackTracker } from "../../src/controller/availability.js";
 import { summarizeProxyPod, type ProxyPodSummary } from "../../src/controller/proxy-pods.js";
 
@@ -35,7 +36,6 @@ export function service(name: string, selector: Record<string, string>, extra: P
 
 /** What observe would return; the takeover record is decoded from the given Service, as observe does. */
 export function observed(partial: Partial<Observed> = {}): Observed {
-  const record = readTakeoverRecord(partial.service);
   return {
     owned: new Map(),
     selectorManagers: [],
@@ -46,7 +46,7 @@ export function observed(partial: Partial<Observed> = {}): Observed {
     proxyPods: [],
     recentFallbacks: 0,
     now: 0,
-    ...(record ? { record } : {}),
+    ...observeRecord(partial.service),
     ...partial,
   };
 }

@@ -70,7 +70,14 @@ describe("planFor", () => {
     const plan = planFor(withDefaults(proxyService()), observed({ service: udp as typeof app }));
     expect(plan.applies).toEqual([]);
     expect(plan.ready.reason).toBe(Reasons.TakeoverRefused);
-    expect(plan.next.kind).toBe("done");
+    // Terminal, as controller-runtime's TerminalError: counted as an error, not retried until the spec or a Service changes.
+    expect(plan.next).toMatchObject({ kind: "terminal", reason: Reasons.TakeoverRefused });
+  });
+
+  it("reports a spec the Services do not fit as a terminal outcome, not as done", () => {
+    const plan = planFor(withDefaults(proxyService({ port: 8080 })), observed({ service: app }));
+    expect(plan.ready.reason).toBe(Reasons.SpecInvalid);
+    expect(plan.next).toMatchObject({ kind: "terminal", reason: Reasons.SpecInvalid, message: plan.ready.message });
   });
 
   it("stops re-applying the takeover after repeated reverts and names the other field manager", () => {

@@ -214,6 +214,11 @@ class InMemoryWorld {
     if (sn0 === undefined) return;
     const selector = sn0.spec?.selector ?? {};
     if (sameRecord(selector, APP_SELECTOR) || sameRecord(selector, APP_SELECTOR_NARROW)) return;
+    // Outside the promise: a Service the operator created (the user had deleted theirs) whose target the user
+    // deleted too. Nothing in the cluster names the application's pods any more, so there is nothing to fall
+    // back to; the proxies already route to a missing target, and status says TargetServiceMissing.
+    const target = (this.model.spec?.target as string | undefined) ?? "sn0-ep";
+    if ((sn0.metadata.ownerReferences ?? []).length > 0 && this.cluster.find("v1", "Service", NS, target) === undefined) return;
     const proxies = proxySelector({ metadata: { name: PS, namespace: NS } } as never);
     expect(selector, "I1: sn0 selects neither the application nor the proxies").toEqual(proxies);
     const serving = this.cluster

@@ -80,6 +80,20 @@ describe("runWorkers' outcome handling", () => {
     await stop();
   });
 
+  it("terminal (a spec the user must fix): counted as an error and a terminal error, never retried by the queue", async () => {
+    const { queue, clock, metrics, calls, stop } = await runOnce(async () => Outcome.terminal("SpecInvalid", "spec.port: Service \"sn0\" has no port 8080; set spec.port to 80"));
+    expect(await total(metrics, "error")).toBe(1);
+    expect(await total(metrics, "success")).toBe(0);
+    expect((await metrics.terminalReconcileErrors.get()).values[0]?.value).toBe(1);
+    expect((await metrics.reconcileErrors.get()).values[0]?.value).toBe(1);
+    expect(queue.numRequeues("ns/a")).toBe(0);
+    clock.advance(3_600_000);
+    await settled();
+    expect(queue.length).toBe(0);
+    expect(calls()).toBe(1);
+    await stop();
+  });
+
   it("waiting: retried after a second, not at the error limiter's pace", async () => {
     const { clock, metrics, calls, stop } = await runOnce(async () => Outcome.waiting("ProxyNotAvailable"));
     expect(await total(metrics, "requeue")).toBe(1);

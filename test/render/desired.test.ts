@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Reasons } from "../../src/api/conditions.js";
 import { SpecError } from "../../src/api/errors.js";
-import { Annotations, encodeTakeoverRecord, observeRecord, readTakeoverRecord } from "../../src/api/takeover.js";
+import { Annotations, encodeTakeoverRecord, observeRecord } from "../../src/api/takeover.js";
 import { desired as render, type DesiredState, type RenderOutcome } from "../../src/render/desired.js";
 import { proxyService, service, sn0, UID } from "./fixtures.js";
 
@@ -39,7 +39,7 @@ describe("desired", () => {
     expect(s.takeover.mode).toBe("Modified");
     expect(s.takenOverService.spec?.selector).toEqual(s.proxySelector);
     expect(s.takenOverService.spec?.ports).toEqual([{ name: "http", port: 80, protocol: "TCP", targetPort: 80 }]);
-    expect(readTakeoverRecord(s.takenOverService)).toEqual({
+    expect(observeRecord(s.takenOverService).record).toEqual({
       version: 1,
       proxyService: "ps-s0",
       selector: { app: "s0" },

@@ -34,7 +34,7 @@ describe("the ProxyService CRD on the API server", () => {
       loadBalancer: "LEAST_REQUEST",
       port: 80,
       protocol: "HTTP",
-      autoscaling: { minReplicas: 1, maxReplicas: 5, targetCPUUtilizationPercentage: 80 },
+      autoscaling: { minReplicas: 2, maxReplicas: 5, targetCPUUtilizationPercentage: 80 },
       resources: { requests: { cpu: "500m", memory: "128Mi" } },
       localityLoadBalancing: false,
       callerTls: { mode: "DISABLE" },

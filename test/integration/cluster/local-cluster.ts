@@ -71,8 +71,9 @@ export class PrivateCluster {
    * component "found dead right after its start, with nothing in its log but the start line": that was a
    * live child read in the middle of its exec, fixed in hack/local-cluster's startComponent.)
    */
-  async up(): Promise<CommandResult> {
-    const up = await this.run("up", "-timeout", "100s");
+  async up(...flags: string[]): Promise<CommandResult> {
+    // flags: `up`'s settings of a new cluster, e.g. "-crash-loop-backoff", "1s" (docs/local-cluster.md).
+    const up = await this.run("up", "-timeout", "100s", ...flags);
     if (up.code === 0) return up;
     throw new Error(`up failed (${up.code}):\n${up.stderr}\n${this.logTails()}`);
   }

@@ -16,6 +16,7 @@ const CASES: Record<string, string[]> = {
   namespaced: [],
   ha: ["--api-versions", "monitoring.coreos.com/v1/ServiceMonitor"],
   "custom-image": [],
+  single: [],
   monitoring: ["--api-versions", "monitoring.coreos.com/v1/ServiceMonitor", "--api-versions", "monitoring.coreos.com/v1/PrometheusRule"],
 };
 
@@ -78,8 +79,9 @@ describe("charts/proxy-service-operator", () => {
     expect(args).toContain("--namespace=shop,payments");
   });
 
-  it("renders a PodDisruptionBudget only with more than one replica, and a ServiceMonitor only where its API is served", async () => {
-    expect(kinds(await render("default"))).not.toContainEqual(expect.stringMatching(/^PodDisruptionBudget/));
+  it("renders a PodDisruptionBudget only with more than one replica (the default is two), and a ServiceMonitor only where its API is served", async () => {
+    expect(kinds(await render("single"))).not.toContainEqual(expect.stringMatching(/^PodDisruptionBudget/));
+    expect(kinds(await render("default"))).toContain("PodDisruptionBudget/proxy-service-system/proxy-service-operator");
     const ha = kinds(await render("ha", CASES.ha));
     expect(ha).toContain("PodDisruptionBudget/proxy-service-system/proxy-service-operator");
     expect(ha).toContain("ServiceMonitor/proxy-service-system/proxy-service-operator");

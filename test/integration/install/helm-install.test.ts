@@ -106,6 +106,9 @@ describe("helm install, upgrade and uninstall of charts/proxy-service-operator",
         // The local control plane has no Prometheus Operator: the ServiceMonitor and the PrometheusRule are
         // skipped, not an error; the dashboard's ConfigMap needs nothing but the API server.
         "--set", "metrics.serviceMonitor.enabled=true", "--set", "prometheusRule.enabled=true", "--set", "grafanaDashboard.enabled=true",
+        // One replica first, so that the upgrade below shows the PodDisruptionBudget coming with the second (the
+        // chart's default, two, is rendered by chart.test.ts's default golden file).
+        "--set", "replicaCount=1",
         "--wait", "--timeout", "3m",
       ]),
       "helm install",

@@ -46,6 +46,13 @@ describe("the fallback in a caller's EDS from the real istiod", () => {
     watch = await watchEds(caller, `outbound|80||sn0.${h.ns}.svc.cluster.local`);
     const proxy = await waitFor(async () => (await pods(h.ns, "app.kubernetes.io/instance=ps-s0")).find(isReadyPod), { description: "the Ready proxy pod" });
     const proxyIp = proxy.status!.podIP!;
+    // Make before break, in the pod the real injector made: pilot-agent drains for 10 s after SIGTERM (the
+    // merged proxy config it reads from PROXY_CONFIG), within the kubelet's 30 s grace period.
+    const injected = proxy as unknown as { spec: { terminationGracePeriodSeconds?: number; containers: { name: string; env?: { name: string; value?: string }[] }[] } };
+    expect(injected.spec.terminationGracePeriodSeconds).toBe(30);
+    const istioProxy = injected.spec.containers.find((c) => c.name === "istio-proxy");
+    const proxyConfig = JSON.parse(istioProxy?.env?.find((e) => e.name === "PROXY_CONFIG")?.value ?? "{}") as { terminationDrainDuration?: string };
+    expect(proxyConfig.terminationDrainDuration).toBe("10s");
     const last = (): EdsUpdate => watch!.updates.at(-1)!;
     await waitFor(() => healthy(last()).length === 1 && healthy(last())[0]!.startsWith(`${proxyIp}:`), { timeout: 30_000, description: "the caller's EDS lists only the proxy" });
 

@@ -128,4 +128,17 @@ describe("availability under the simulated kubelet's faults", () => {
     await mergePatch("v1", "Pod", h.ns, pod!.metadata.name, { metadata: { annotations: { [faultAnnotation.crashLoop]: null } } });
     await waitProxies(h.ns, timeline, 1);
   });
+
+  it("with one proxy, a spec change that rolls it never leaves sn0 without a serving endpoint (maxUnavailable 0, then the old one drains)", async () => {
+    const [before] = await proxyPods(h.ns);
+    const start = Date.now();
+    await mergePatch("msvcbench.io/v1alpha1", "ProxyService", h.ns, "ps-s0", { spec: { resources: { requests: { cpu: "120m" } } } });
+    await waitFor(async () => {
+      const pods = await proxyPods(h.ns);
+      return pods.length === 1 && pods[0]!.metadata.name !== before!.metadata.name && isReadyPod(pods[0]!) && timeline.now.proxies === 1;
+    }, { timeout: 90_000, description: "the new proxy alone in sn0" });
+    console.log(`rollout with one proxy:\n${timeline.describe(start)}`);
+    expect(timeline.fewestServing(start), timeline.describe(start)).toBeGreaterThan(0);
+    expect(timeline.switches(start).fallbacks, "fell back during a rollout").toBe(0);
+  });
 });

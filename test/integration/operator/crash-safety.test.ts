@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import { Rng } from "../../../src/sim/rng.js";
 import { describe, expect, it } from "vitest";
-import { Annotations, readTakeoverRecord } from "../../../src/api/takeover.js";
+import { Annotations, observeRecord } from "../../../src/api/takeover.js";
 import type { KubeObject } from "../../../src/kube/object.js";
 import { waitFor } from "../../support/wait-for.js";
 import { useOperator } from "./harness.js";
@@ -79,7 +79,7 @@ describe("crash safety", () => {
       const original = originals.get(`sn${i}`)!;
       expect(svc.spec.clusterIP).toBe(original.spec.clusterIP);
       expect(svc.spec.selector).toEqual({ "proxyservice.msvcbench.io/proxy": `${ns}.ps${i}` });
-      const record = readTakeoverRecord(svc as Parameters<typeof readTakeoverRecord>[0])!;
+      const record = observeRecord(svc as Parameters<typeof observeRecord>[0]).record!;
       expect(record.proxyService).toBe(`ps${i}`);
       expect(record.selector).toEqual(original.spec.selector);
     }

@@ -2,7 +2,8 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { Annotations } from "../../../src/api/takeover.js";
+import { Annotations, Labels, encodeTakeoverRecord, proxySelectorValue } from "../../../src/api/takeover.js";
+import { FIELD_MANAGER } from "../../../src/api/names.js";
 import type { KubeObject } from "../../../src/kube/object.js";
 import { adminKubeconfigPath } from "../support/cluster.js";
 import { waitFor } from "../../support/wait-for.js";
@@ -43,5 +44,37 @@ describe("proxy-service restore", () => {
     await remove("msvcbench.io/v1alpha1", "ProxyService", ns, "ps-s0");
     await waitFor(async () => (await getPs(ns, "ps-s0")) === undefined, { description: "ps-s0 deletable" });
     await waitFor(async () => (await readyAddresses(ns, "sn0")).length === 10, { description: "sn0 reaches the app pods" });
+  });
+
+  it("restores the other Services when one record is malformed, and exits non-zero naming that one", async () => {
+    const { ns } = h;
+    const service = (name: string, selector: Record<string, string>, record: string): KubeObject => ({
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name, annotations: { [Annotations.takeover]: record } },
+      spec: { selector, ports: [{ name: "http", port: 80, protocol: "TCP", targetPort: 80 }] },
+    });
+    // sn-a sorts before sn-b, so a command that stops at the first bad record never reaches sn-b.
+    await apply(service("sn-a", { app: "a" }, "{not json"), ns, FIELD_MANAGER);
+    const record = encodeTakeoverRecord({ version: 1, proxyService: "ps-b", selector: { app: "b" }, ports: [{ name: "http", port: 80, protocol: "TCP", targetPort: "http" }] });
+    await apply(service("sn-b", { [Labels.proxy]: proxySelectorValue(ns, "ps-b") }, record), ns, FIELD_MANAGER);
+
+    const result = await promisify(execFile)(
+      process.execPath,
+      [path.join(repoRoot, "bin/proxy-service.js"), "restore", "--kubeconfig", adminKubeconfigPath, "-n", ns, "sn-a", "sn-b"],
+      { cwd: repoRoot },
+    ).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`Service ${ns}/sn-a`);
+    expect(result.stderr).toContain(Annotations.takeover);
+    const b = (await get<Service>("v1", "Service", ns, "sn-b"))!;
+    expect(b.spec.selector).toEqual({ app: "b" });
+    expect(b.metadata.annotations?.[Annotations.takeover]).toBeUndefined();
+    const a = (await get<Service>("v1", "Service", ns, "sn-a"))!;
+    expect(a.spec.selector).toEqual({ app: "a" });
+    expect(a.metadata.annotations?.[Annotations.takeover]).toBe("{not json");
   });
 });

@@ -53,7 +53,7 @@ describe("the Sock-Shop flow (carts-proxy)", () => {
     const targetAfter = (await get<Service>("v1", "Service", ns, "carts-target"))!;
     expect(targetAfter.metadata.resourceVersion).toBe(targetBefore.metadata.resourceVersion);
     expect((targetAfter.metadata.managedFields ?? []).map((m) => m.manager)).not.toContain("proxy-service-operator");
-    expect((await getPs(ns, "carts-proxy"))!.status?.takeover).toEqual({ service: "carts", mode: "Created" });
+    expect((await getPs(ns, "carts-proxy"))!.status?.takeover).toEqual({ service: "carts", mode: "Created", state: "TakenOver" });
 
     await remove("msvcbench.io/v1alpha1", "ProxyService", ns, "carts-proxy");
     await waitFor(async () => (await get("v1", "Service", ns, "carts")) === undefined, { description: "carts (ours) deleted" });

@@ -1,5 +1,6 @@
 import type { V1ObjectMeta, V1OwnerReference } from "@kubernetes/client-node";
-import type { TakeoverRecord } from "../api/takeover.js";
+import { proxyServiceControllerOf } from "./ownership.js";
+import type { TakeoverRecord } from "./takeover.js";
 
 /** What the claim rule needs of a ProxyService. */
 interface Claimant {
@@ -8,6 +9,7 @@ interface Claimant {
 }
 
 /**
+ * A takeover rule, used by the operator (observe) and `proxy-service render` alike, so it lives beside the record.
  * The one rule for who may take spec.serviceName over when several ProxyServices in a namespace name it:
  * the one its takeover record names (it already did), else the one that created it, else the oldest (then by
  * name), so every replica and every reconcile picks the same one without coordination. A record that names a
@@ -25,7 +27,7 @@ export function claimedByAnother(
   const others = rivals.filter((p) => p.spec.serviceName === proxyService.spec.serviceName && p.metadata.name !== proxyService.metadata.name);
   if (others.length === 0) return undefined;
   const names = new Set([proxyService.metadata.name, ...others.map((p) => p.metadata.name)]);
-  const creator = serviceOwners?.find((r) => r.kind === "ProxyService" && r.controller)?.name;
+  const creator = proxyServiceControllerOf({ ownerReferences: serviceOwners })?.name;
   const holder =
     (record !== undefined && names.has(record.proxyService) ? record.proxyService : undefined) ??
     (creator !== undefined && names.has(creator) ? creator : undefined) ??

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { claimedByAnother } from "../../src/render/claim.js";
+import { claimedByAnother } from "../../src/api/claim.js";
 
 const ps = (name: string, created: string, serviceName = "sn0") => ({
   metadata: { name, creationTimestamp: new Date(created) },
