@@ -373,7 +373,8 @@ function write(results: Record<string, unknown>[], started: number): void {
   const doc = {
     date: new Date().toISOString(),
     host: { cpus: os.cpus().length, node: process.version },
-    command: `npx tsx bench/operator/cluster-size.ts ${args.join(" ")}`.trim(),
+    // The compared build's directory is this machine's: the command keeps its place, not its path.
+    command: `npx tsx bench/operator/cluster-size.ts ${args.map((a, i) => (args[i - 1] === "--compare" ? "DIR" : a)).join(" ")}`.trim(),
     setup: `${PROXY_SERVICES} ProxyServices; extra Services in ${NAMESPACES} namespaces, one EndpointSlice of 10 endpoints each; ${USER_RULES} DestinationRules, ${USER_POLICIES} AuthorizationPolicies; churn ${CHURN_PER_SECOND} EndpointSlice updates/s for ${churnSeconds} s`,
     minutes: round((performance.now() - started) / 60_000),
     results,
