@@ -21,13 +21,23 @@ export const OWNED_KINDS: readonly ResourceType[] = [
 /** Read-only views of every cache the reconciler reads. */
 export interface Caches {
   readonly proxyServices: StoreReader<ProxyService & KubeObject>;
-  /** All Services in the watched namespaces: the user's Services are not labelled, so no label filter here. */
+  /**
+   * The Services of the namespaces that hold a ProxyService (NamespaceScopes; a reconcile runs only once its
+   * namespace is cached): the user's Services are not labelled, so no label filter here. Slim, with only the
+   * selector's managers kept of managedFields (cache-transforms.ts).
+   */
   readonly services: StoreReader<V1Service & KubeObject>;
-  /** Every EndpointSlice in the watched namespaces, as a summary (whose, how many ready): the target's ready pods. */
+  /** Every EndpointSlice of the namespaces that hold a ProxyService, as a summary (whose, how many ready): the target's ready pods. */
   readonly endpointSlices: StoreReader<EndpointSliceSummary>;
-  /** Every DestinationRule of the watched namespaces, ours and the users' (the owned map reads the same store). */
+  /**
+   * Every DestinationRule of the watched namespaces, ours and the users' (the owned map reads the same store);
+   * the users' stripped to what the DestinationRules condition reads.
+   */
   readonly destinationRules: StoreReader<KubeObject>;
-  /** The users' AuthorizationPolicies (none is ours): what the CallerIdentity condition judges. */
+  /**
+   * The users' AuthorizationPolicies (none is ours) of the namespaces that hold a ProxyService and of the
+   * mesh's root namespace when it is watched: what the CallerIdentity condition judges.
+   */
   readonly authorizationPolicies: StoreReader<KubeObject>;
   /** The proxy pods of every ProxyService (label-selected), as summaries: whether each serves, and why not. */
   readonly proxyPods: StoreReader<ProxyPodSummary>;

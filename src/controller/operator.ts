@@ -7,7 +7,8 @@ import { KubeClient } from "../kube/client.js";
 import { EventRecorder } from "../kube/events.js";
 import { KubeHttp } from "../kube/http.js";
 import { requestInfo } from "../kube/request-info.js";
-import type { KubeObject } from "../kube/object.js";
+import { keyOf, type KubeObject } from "../kube/object.js";
+import { DEFAULT_ROOT_NAMESPACE } from "../api/mesh.js";
 import { collectionPath, Resources } from "../kube/resources.js";
 import { openWatch } from "../kube/watch.js";
 import type { V1Service } from "@kubernetes/client-node";
@@ -16,9 +17,12 @@ import { OWNED_KINDS, kindKey, type Caches } from "./caches.js";
 import { systemClock } from "./clock.js";
 import { startHealthServer } from "./health-server.js";
 import { summarizeEndpointSlice, type EndpointSliceSummary } from "./endpoint-slices.js";
+import { slim, slimAuthorizationPolicy, slimDestinationRule, slimService } from "./cache-transforms.js";
+import { NamespaceScopes, type ScopedCache } from "./namespace-scopes.js";
+import { Outcome } from "./outcome.js";
 import { FallbackTracker } from "./availability.js";
 import { PROXY_POD_SELECTOR, summarizeProxyPod, type ProxyPodSummary } from "./proxy-pods.js";
-import { Informer } from "./informer.js";
+import { Informer, type Scope } from "./informer.js";
 import { LeaderElector, type Lease, type LeaseWatch } from "./leader-election.js";
 import { ControllerMetrics } from "./metrics.js";
 import { ownersOf } from "./owner-mapping.js";
@@ -69,27 +73,40 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
   });
   const client = new KubeClient(http, (verb, kind) => metrics.apiWrites.inc({ verb, kind }));
   const events = new EventRecorder(client, opts.identity, (err) => log.warn({ err }, "event not published"));
-  const scopes = opts.namespaces?.length ? [...opts.namespaces] : [undefined];
+  const scopes: Scope[] = opts.namespaces?.length ? [...opts.namespaces] : [undefined];
   const deps = {
     reader: client,
     clock,
     onError: (err: unknown, phase: string) => log.warn({ err, phase }, "watch failed; retrying"),
   };
   const proxyServices = new Informer<ProxyService & KubeObject>(Resources.proxyService, scopes, deps, undefined, slim);
-  // Services keep their managedFields: they name the field manager that reverted a takeover.
-  const services = new Informer<V1Service & KubeObject>(Resources.service, scopes, deps, undefined, (s) => slim(s, true));
   // Owned kinds: only our objects are cached (label selector), so the cache stays small on big clusters.
-  // DestinationRules are the exception: the users' are cached too, for the DestinationRules condition.
-  const owned = OWNED_KINDS.map(
-    (r) => new Informer<KubeObject>(r, scopes, deps, r === Resources.destinationRule ? undefined : `${Labels.managedBy}=${OPERATOR_NAME}`, slim),
+  // DestinationRules are the exception: the users' are cached too, in every watched namespace, stripped to
+  // what the DestinationRules condition reads (a user's rule anywhere can take our place).
+  const owned = OWNED_KINDS.map((r) =>
+    r === Resources.destinationRule
+      ? new Informer<KubeObject>(r, scopes, deps, undefined, slimDestinationRule)
+      : new Informer<KubeObject>(r, scopes, deps, `${Labels.managedBy}=${OPERATOR_NAME}`, slim),
   );
   const destinationRules = owned.find((i) => i.resource === Resources.destinationRule)!;
-  // EndpointSlices: every one in the watched namespaces (the target may be the user's Service), kept as a summary.
-  const endpointSlices = new Informer<EndpointSliceSummary>(Resources.endpointSlice, scopes, deps, undefined, summarizeEndpointSlice);
+  // The user's kinds that a reconcile reads in its own namespace only: cached in the namespaces that hold a
+  // ProxyService (NamespaceScopes), so the rest of the cluster costs nothing (docs/operator.md, "Caches").
+  // Services keep the managers of spec.selector: they name the field manager that reverted a takeover.
+  const services = new Informer<V1Service & KubeObject>(Resources.service, [], deps, undefined, slimService);
+  // EndpointSlices as a summary (whose, how many ready): the target's ready pods.
+  const endpointSlices = new Informer<EndpointSliceSummary>(Resources.endpointSlice, [], deps, undefined, summarizeEndpointSlice);
+  // AuthorizationPolicies, and always the mesh's root namespace's when it is watched: those select pods anywhere.
+  const rootWatched = scopes.includes(undefined) || scopes.includes(DEFAULT_ROOT_NAMESPACE);
+  const authorizationPolicies = new Informer<KubeObject>(Resources.authorizationPolicy, rootWatched ? [DEFAULT_ROOT_NAMESPACE] : [], deps, undefined, slimAuthorizationPolicy);
+  const namespaceScopes = new NamespaceScopes(
+    [services, endpointSlices, authorizationPolicies] as ScopedCache[],
+    proxyServices.store,
+    new Map([[authorizationPolicies as ScopedCache, new Set(rootWatched ? [DEFAULT_ROOT_NAMESPACE] : [])]]),
+  );
+  // Before the work queue's handler: a ProxyService in a new namespace has its caches started first.
+  proxyServices.onChange(namespaceScopes.follow);
   // The proxy pods only (label-selected): their readiness decides the takeover and the fallback (availability.ts).
   const proxyPods = new Informer<ProxyPodSummary>(Resources.pod, scopes, deps, PROXY_POD_SELECTOR, summarizeProxyPod);
-  // The users' AuthorizationPolicies, in the watched namespaces (the root namespace's too when all are watched).
-  const authorizationPolicies = new Informer<KubeObject>(Resources.authorizationPolicy, scopes, deps, undefined, slim);
   const caches: Caches = {
     proxyServices: proxyServices.store,
     services: services.store,
@@ -111,6 +128,10 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
       for (const key of ownersOf(change.object, caches.proxyServices)) queue.add(key);
     });
   }
+  // A namespace's caches just listed: its ProxyServices' reconciles, held back until now, can run.
+  namespaceScopes.onSynced((namespace) => {
+    for (const p of caches.proxyServices.list(namespace)) queue.add(keyOf(p));
+  });
 
   let synced = false;
   const server = await startHealthServer(opts.metricsAddress, metrics.registry, {
@@ -137,7 +158,9 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
     http.close();
   };
 
+  // The namespaces of the ProxyServices listed at start are known once that cache has synced.
   await Promise.race([Promise.all(informers.map((i) => i.synced)), stopped]);
+  await namespaceScopes.whenSynced(signal);
   if (signal.aborted) return shutdown();
   synced = true;
   log.info({ proxyServices: caches.proxyServices.size }, "caches synced");
@@ -160,7 +183,11 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
     for (const p of caches.proxyServices.list()) queue.add(`${p.metadata.namespace}/${p.metadata.name}`);
   }, opts.resyncMs);
   resync.unref();
-  const workers = runWorkers(queue, (key, rlog) => reconcile(key, { ...ctx, log: rlog }), {
+  // A namespace whose caches have not listed yet would show its Services as missing: its reconciles wait for
+  // the sync, which enqueues them again (onSynced above).
+  const whenScoped = (key: string, rlog: Logger): Promise<Outcome> =>
+    namespaceScopes.isSynced(key.slice(0, key.indexOf("/"))) ? reconcile(key, { ...ctx, log: rlog }) : Promise.resolve(Outcome.done());
+  const workers = runWorkers(queue, whenScoped, {
     concurrency: opts.concurrency,
     log,
     metrics,
@@ -173,21 +200,6 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
     await workers; // let running reconciles finish: each is idempotent, but a finished one is cheaper
     await shutdown();
   }
-}
-
-const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
-
-/**
- * Drops from a cached object what the reconciler never reads (managedFields, kubectl's last-applied copy),
- * as client-go's TransformStripManagedFields does: they are often most of an object's size.
- */
-function slim<T extends KubeObject>(obj: T, keepManagedFields = false): T {
-  const { managedFields, annotations, ...metadata } = obj.metadata;
-  const kept = annotations && LAST_APPLIED in annotations ? Object.fromEntries(Object.entries(annotations).filter(([k]) => k !== LAST_APPLIED)) : annotations;
-  return {
-    ...obj,
-    metadata: { ...metadata, ...(kept ? { annotations: kept } : {}), ...(keepManagedFields && managedFields ? { managedFields } : {}) },
-  };
 }
 
 /** A watch on the one Lease of leader election (by name), so a follower sees each renewal as it happens. */

@@ -92,4 +92,41 @@ describe("Watcher", () => {
     await running;
     expect(server.calls).toEqual(["list", "watch@5", "watch@5"]);
   });
+
+  it("transforms each list page as it arrives, so no raw page outlives the next request", async () => {
+    const pages = [
+      { items: [svc("a", "1"), svc("b", "1")], resourceVersion: "", continue: "p2" },
+      { items: [svc("c", "1")], resourceVersion: "7" },
+    ];
+    const seen: string[] = [];
+    const reader = {
+      http: { observe: () => undefined } as unknown as KubeHttp,
+      listPage: async () => {
+        seen.push(`page ${pages.length}`);
+        return pages.shift();
+      },
+    } as unknown as Reader;
+    const events: WatcherEvent[] = [];
+    const watcher: Watcher = new Watcher(
+      { resource: Resources.service, namespace: "ns" },
+      {
+        reader,
+        clock: new FakeClock(),
+        emit: (e) => events.push(e),
+        onError: () => undefined,
+        transform: (obj) => {
+          seen.push(`transform ${obj.metadata.name}`);
+          return { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name, namespace: "ns", resourceVersion: "1" } };
+        },
+        openWatch: () => {
+          watcher.stop();
+          return { done: Promise.resolve(null), abort: () => undefined };
+        },
+      },
+    );
+    await watcher.run();
+    expect(seen).toEqual(["page 2", "transform a", "transform b", "page 1", "transform c"]);
+    expect(events).toHaveLength(1);
+    expect(events[0]?.type === "listed" && events[0].items.map((i) => i.metadata.name)).toEqual(["a", "b", "c"]);
+  });
 });

@@ -229,8 +229,11 @@ export interface OperatorProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `proxy-service run` as a child process under the given kubeconfig, watching one namespace. */
-export async function startOperator(kubeconfig: string, namespace: string, extraArgs: string[] = []): Promise<OperatorProcess> {
+/**
+ * Starts `proxy-service run` as a child process under the given kubeconfig, watching one namespace, or
+ * every namespace with `watch: "all"` (as the image runs by default; its Lease is still in `namespace`).
+ */
+export async function startOperator(kubeconfig: string, namespace: string, extraArgs: string[] = [], watch: "namespace" | "all" = "namespace"): Promise<OperatorProcess> {
   const port = await freePort();
   const logFile = path.join(logDir, `${namespace}-operator-${randomBytes(2).toString("hex")}.log`);
   const out = createWriteStream(logFile);
@@ -242,8 +245,7 @@ export async function startOperator(kubeconfig: string, namespace: string, extra
       "run",
       "--kubeconfig",
       kubeconfig,
-      "--namespace",
-      namespace,
+      ...(watch === "namespace" ? ["--namespace", namespace] : []),
       "--leader-election-namespace",
       namespace,
       "--metrics-bind-address",

@@ -1,0 +1,96 @@
+import type { V1ManagedFieldsEntry, V1Service } from "@kubernetes/client-node";
+import type { KubeObject } from "../kube/object.js";
+import { isControlledByProxyService } from "../api/ownership.js";
+
+// What each cache keeps of an object, in one place: the informers apply these to every object as it arrives
+// (each list page, each watch event), so only the kept part is ever retained. docs/operator.md, "Caches",
+// has the sizes behind each choice (issue 17).
+
+const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
+
+/**
+ * Drops from a cached object what the reconciler never reads (managedFields, kubectl's last-applied copy),
+ * as client-go's TransformStripManagedFields does: they are often most of an object's size.
+ */
+export function slim<T extends KubeObject>(obj: T): T {
+  const { managedFields: _managedFields, annotations, ...metadata } = obj.metadata;
+  const kept = annotations && LAST_APPLIED in annotations ? Object.fromEntries(Object.entries(annotations).filter(([k]) => k !== LAST_APPLIED)) : annotations;
+  return { ...obj, metadata: { ...metadata, ...(kept ? { annotations: kept } : {}) } };
+}
+
+type FieldsV1 = Record<string, Record<string, unknown> | undefined>;
+
+/**
+ * A Service as the reconciler reads it: slim, but keeping of managedFields the managers that own
+ * spec.selector and when they wrote it, which is all the revert rule reads (observe.ts, selectorManagers).
+ * The managedFields were 55 % of a cached Service (3.1 KB with them, 1.4 KB without, at 10,000 Services).
+ */
+export function slimService<T extends V1Service & KubeObject>(service: T): T {
+  const managedFields = (service.metadata.managedFields ?? [])
+    .filter((m) => {
+      const spec = (m.fieldsV1 as FieldsV1 | undefined)?.["f:spec"];
+      return spec !== undefined && "f:selector" in spec;
+    })
+    .map((m): V1ManagedFieldsEntry => ({
+      ...(m.manager !== undefined ? { manager: m.manager } : {}),
+      ...(m.operation !== undefined ? { operation: m.operation } : {}),
+      ...(m.time !== undefined ? { time: m.time } : {}),
+      fieldsV1: { "f:spec": { "f:selector": {} } },
+    }));
+  const slimmed = slim(service);
+  return managedFields.length > 0 ? { ...slimmed, metadata: { ...slimmed.metadata, managedFields } } : slimmed;
+}
+
+interface DestinationRuleFields {
+  readonly spec?: {
+    readonly host?: string;
+    readonly exportTo?: readonly string[];
+    readonly workloadSelector?: { readonly matchLabels?: Readonly<Record<string, string>> };
+    readonly trafficPolicy?: {
+      readonly loadBalancer?: { readonly simple?: string };
+      readonly tls?: { readonly mode?: string };
+      readonly portLevelSettings?: readonly { readonly port?: { readonly number?: number }; readonly tls?: { readonly mode?: string } }[];
+    };
+  };
+}
+
+/**
+ * A DestinationRule: ours (a ProxyService controls it) is kept slim but whole, since the plan compares
+ * it with the desired one; a user's is kept only as far as the DestinationRules condition reads it
+ * (src/api/destination-rule-conflicts.ts: host, exportTo, workloadSelector, which trafficPolicy wins and
+ * its TLS modes, creationTimestamp for istiod's order). Users' rules are cached in every namespace.
+ */
+export function slimDestinationRule(rule: KubeObject): KubeObject {
+  if (isControlledByProxyService(rule)) return slim(rule);
+  const spec = (rule as DestinationRuleFields).spec;
+  const policy = spec?.trafficPolicy;
+  const { name, namespace, uid, resourceVersion, creationTimestamp } = rule.metadata;
+  return {
+    apiVersion: rule.apiVersion,
+    kind: rule.kind,
+    metadata: { name, namespace, uid, resourceVersion, creationTimestamp },
+    spec: {
+      ...(spec?.host !== undefined ? { host: spec.host } : {}),
+      ...(spec?.exportTo !== undefined ? { exportTo: spec.exportTo } : {}),
+      ...(spec?.workloadSelector?.matchLabels !== undefined ? { workloadSelector: { matchLabels: spec.workloadSelector.matchLabels } } : {}),
+      // Kept even when empty: the first merged rule that has a trafficPolicy wins whole, whatever it holds.
+      ...(policy !== undefined
+        ? {
+            trafficPolicy: {
+              ...(policy.loadBalancer?.simple !== undefined ? { loadBalancer: { simple: policy.loadBalancer.simple } } : {}),
+              ...(policy.tls?.mode !== undefined ? { tls: { mode: policy.tls.mode } } : {}),
+              ...(policy.portLevelSettings !== undefined
+                ? { portLevelSettings: policy.portLevelSettings.map((s) => ({ ...(s.port !== undefined ? { port: s.port } : {}), ...(s.tls?.mode !== undefined ? { tls: { mode: s.tls.mode } } : {}) })) }
+                : {}),
+            },
+          }
+        : {}),
+    },
+  } as KubeObject;
+}
+
+/** An AuthorizationPolicy: slim, and without status (istiod's), since the CallerIdentity condition reads the spec only. */
+export function slimAuthorizationPolicy(policy: KubeObject): KubeObject {
+  const { status: _status, ...rest } = slim(policy) as KubeObject & { status?: unknown };
+  return rest;
+}
