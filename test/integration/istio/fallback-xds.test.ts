@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useOperator } from "../operator/harness.js";
 import { apply, deploySampleApp, mergePatch, readYaml, waitReady, waitReason } from "../operator/support.js";
 import { waitFor } from "../../support/wait-for.js";
-import { createCaller, enableInjection, healthy, isReadyPod, pods, watchEds, type EdsUpdate } from "./support.js";
+import { createCaller, enableInjection, healthy, isReadyPod, longestWithoutHealthy, pods, watchEds, type EdsUpdate } from "./support.js";
 
 // Issue 16, point 5, as the callers' proxies see it: an xDS stream connected as a caller's sidecar watches
 // the EDS of its cluster for sn0 while the only proxy turns unready and Ready again. Istio 1.31 sends
@@ -11,17 +11,6 @@ import { createCaller, enableInjection, healthy, isReadyPod, pods, watchEds, typ
 
 const UNPLANNED_GAP_BOUND_MS = 2_000;
 const UNREADY = "local-cluster.msvcbench.io/unready";
-
-/** The longest stretch after `from` during which the caller had no healthy endpoint for sn0. */
-function longestWithoutHealthy(updates: readonly EdsUpdate[], from: number, until: number): number {
-  const before = updates.filter((u) => u.at < from).at(-1);
-  const seq = [...(before ? [{ ...before, at: from }] : []), ...updates.filter((u) => u.at >= from && u.at <= until)];
-  let longest = 0;
-  seq.forEach((u, i) => {
-    if (healthy(u).length === 0) longest = Math.max(longest, (seq[i + 1]?.at ?? until) - u.at);
-  });
-  return longest;
-}
 
 describe("the fallback in a caller's EDS from the real istiod", () => {
   const h = useOperator("istio-fallback");

@@ -86,6 +86,17 @@ export async function watchEds(pod: string, cluster: string): Promise<{ updates:
   };
 }
 
+/** The longest stretch between `from` and `until` during which a caller had no healthy endpoint in the watched cluster. */
+export function longestWithoutHealthy(updates: readonly EdsUpdate[], from: number, until: number): number {
+  const before = updates.filter((u) => u.at < from).at(-1);
+  const seq = [...(before ? [{ ...before, at: from }] : []), ...updates.filter((u) => u.at >= from && u.at <= until)];
+  let longest = 0;
+  seq.forEach((u, i) => {
+    if (healthy(u).length === 0) longest = Math.max(longest, (seq[i + 1]?.at ?? until) - u.at);
+  });
+  return longest;
+}
+
 export const healthy = (u: EdsUpdate): string[] => u.endpoints.filter((e) => e.health === "HEALTHY").map((e) => e.address).sort();
 
 /** Labels a namespace for Istio's sidecar injection (`istio-injection=enabled`). */

@@ -6,9 +6,10 @@ import { localCluster } from "../cluster/local-cluster.js";
 import { EndpointTimeline } from "./endpoint-timeline.js";
 import { useOperator } from "./harness.js";
 import { admin, apply, deploySampleApp, getPs, mergePatch, readYaml, waitReady, waitReason, type ProxyServiceObject } from "./support.js";
+import { createCaller, enableInjection, healthy, longestWithoutHealthy, watchEds } from "../istio/support.js";
 
 // Issue 16, point 5: one test per fault of the simulated kubelet (docs/local-cluster.md), each watching
-// sn0's EndpointSlices for every state. A planned disruption (a drain) must never leave sn0 without a
+// sn0's EndpointSlices for every state, and a caller's EDS from the real istiod. A planned disruption (a drain) must never leave sn0 without a
 // serving endpoint; an unplanned one only within the fallback's bound.
 
 const UNPLANNED_GAP_BOUND_MS = 2_000;
@@ -48,16 +49,26 @@ describe("availability under the simulated kubelet's faults", () => {
   const deadNodes = new Set<string>();
   let timeline: EndpointTimeline;
 
+  let eds: Awaited<ReturnType<typeof watchEds>> | undefined;
+  /** The longest time since `from` that the caller's sidecar had no healthy endpoint for sn0, from the real istiod. */
+  const edsGap = (from: number): number => longestWithoutHealthy(eds!.updates, from, Date.now());
+
   beforeAll(async () => {
+    await enableInjection(h.ns);
     await deploySampleApp(h.ns);
+    const caller = await createCaller(h.ns);
     for (const obj of readYaml("example/proxy-service-example.yaml")) await apply(obj, h.ns);
     await waitReady(h.ns, "ps-s0");
     timeline = await EndpointTimeline.start(h.ns, "sn0", "ps-s0", (node) => deadNodes.has(node));
     // The default spec: two proxies (the autoscaler's minReplicas), spread over nodes.
     await waitProxies(h.ns, timeline, 2);
+    // What a caller's sidecar receives from the real istiod for sn0 (only HEALTHY endpoints count).
+    eds = await watchEds(caller, `outbound|80||sn0.${h.ns}.svc.cluster.local`);
+    await waitFor(async () => (eds!.updates.at(-1) ? healthy(eds!.updates.at(-1)!).length : 0) === 2, { timeout: 30_000, description: "the caller's EDS lists the two proxies" });
   });
   afterAll(async () => {
     timeline?.stop();
+    await eds?.stop();
     for (const node of deadNodes) await setNodeKubelet("start", node);
     const nodes = await admin.request<{ items: KubeObject[] }>("GET", "/api/v1/nodes");
     for (const n of nodes.items) await mergePatch("v1", "Node", "", n.metadata.name, { spec: { unschedulable: false } });
@@ -73,6 +84,7 @@ describe("availability under the simulated kubelet's faults", () => {
     console.log(`drain of ${node}:\n${timeline.describe(start)}`);
     expect(timeline.fewestServing(start), timeline.describe(start)).toBeGreaterThan(0);
     expect(timeline.switches(start).fallbacks, "fell back during a drain with two proxies").toBe(0);
+    expect(edsGap(start), "the caller's EDS had no healthy endpoint").toBe(0);
   });
 
   it("a node failure under one of two proxies leaves the other serving", async () => {
@@ -96,6 +108,7 @@ describe("availability under the simulated kubelet's faults", () => {
     await waitProxies(h.ns, timeline, 2);
     console.log(`node failure of ${node}:\n${timeline.describe(start)}`);
     expect(timeline.fewestServing(start), timeline.describe(start)).toBeGreaterThan(0);
+    expect(edsGap(start), "the caller's EDS had no healthy endpoint").toBe(0);
   });
 
   it("with one proxy, a drain falls back before the proxy stops serving (make before break), then takes over again", async () => {
@@ -110,6 +123,7 @@ describe("availability under the simulated kubelet's faults", () => {
     console.log(`drain with one proxy:\n${timeline.describe(start)}`);
     expect(timeline.fewestServing(start), timeline.describe(start)).toBeGreaterThan(0);
     expect(timeline.switches(start)).toMatchObject({ fallbacks: 1, takeovers: 1 });
+    expect(edsGap(start), "the caller's EDS had no healthy endpoint").toBe(0);
   });
 
   it("with one proxy, a crash loop falls back within the bound, names it, and the Service is taken over once the proxy runs", async () => {
@@ -125,6 +139,7 @@ describe("availability under the simulated kubelet's faults", () => {
     const gap = timeline.fallbackGap(start);
     console.log(`crash loop: application listed after ${gap} ms\n${timeline.describe(start)}`);
     expect(gap!).toBeLessThanOrEqual(UNPLANNED_GAP_BOUND_MS);
+    expect(edsGap(start), "the caller's EDS went without a healthy endpoint beyond the bound").toBeLessThanOrEqual(UNPLANNED_GAP_BOUND_MS);
     await mergePatch("v1", "Pod", h.ns, pod!.metadata.name, { metadata: { annotations: { [faultAnnotation.crashLoop]: null } } });
     await waitProxies(h.ns, timeline, 1);
   });
@@ -140,5 +155,6 @@ describe("availability under the simulated kubelet's faults", () => {
     console.log(`rollout with one proxy:\n${timeline.describe(start)}`);
     expect(timeline.fewestServing(start), timeline.describe(start)).toBeGreaterThan(0);
     expect(timeline.switches(start).fallbacks, "fell back during a rollout").toBe(0);
+    expect(edsGap(start), "the caller's EDS had no healthy endpoint").toBe(0);
   });
 });
