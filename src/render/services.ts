@@ -47,16 +47,7 @@ export function renderTakenOverService(
   const servicePorts = ports.map((plan) => proxyPort(plan.callerPort));
   const { serviceName } = proxyService.spec;
   if (app.takeover.mode === "Modified") {
-    return {
-      apiVersion: "v1",
-      kind: "Service",
-      metadata: {
-        name: serviceName,
-        namespace: proxyService.metadata.namespace,
-        annotations: { [Annotations.takeover]: encodeTakeoverRecord(app.takeover.record) },
-      },
-      spec: { selector, ports: servicePorts },
-    };
+    return userServiceFields(proxyService, { [Annotations.takeover]: encodeTakeoverRecord(app.takeover.record) }, { selector, ports: servicePorts });
   }
   return {
     apiVersion: "v1",
@@ -87,19 +78,11 @@ export function renderFallbackService(
   const { serviceName } = proxyService.spec;
   if (record !== undefined) {
     const original = originalOf(record, live, proxySelector(proxyService));
-    return {
-      apiVersion: "v1",
-      kind: "Service",
-      metadata: {
-        name: serviceName,
-        namespace: proxyService.metadata.namespace,
-        annotations: {
-          [Annotations.takeover]: encodeTakeoverRecord({ ...record, selector: original.selector, ports: original.ports }),
-          [Annotations.fellBack]: "true",
-        },
-      },
-      spec: { selector: original.selector, ports: original.ports },
+    const annotations = {
+      [Annotations.takeover]: encodeTakeoverRecord({ ...record, selector: original.selector, ports: original.ports }),
+      [Annotations.fellBack]: "true",
     };
+    return userServiceFields(proxyService, annotations, { selector: original.selector, ports: original.ports });
   }
   if (target?.spec?.selector === undefined) return undefined;
   const metadata = ownedMetadata(proxyService, serviceName);
@@ -113,6 +96,19 @@ export function renderFallbackService(
       ports: (target.spec.ports ?? []).map(({ nodePort: _nodePort, ...port }) => normalizePort(port)),
     },
   });
+}
+
+/**
+ * The fields of the user's Service that the operator owns (selector, ports, its annotations), for a
+ * server-side apply: nothing else is listed, so nothing else is taken. Pure.
+ */
+function userServiceFields(proxyService: DefaultedProxyService, annotations: Record<string, string>, spec: { selector: Record<string, string>; ports: V1ServicePort[] }): V1Service {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: proxyService.spec.serviceName, namespace: proxyService.metadata.namespace, annotations },
+    spec,
+  };
 }
 
 function proxyPort(port: V1ServicePort): V1ServicePort {

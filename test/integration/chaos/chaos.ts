@@ -1,4 +1,5 @@
 import type { KubeObject } from "../../../src/kube/object.js";
+import { Rng } from "../../../src/sim/rng.js";
 import { waitFor } from "../../support/wait-for.js";
 import type { PrivateCluster } from "../cluster/local-cluster.js";
 import { EndpointTimeline } from "../operator/endpoint-timeline.js";
@@ -47,18 +48,6 @@ export interface ChaosReport {
   }[];
 }
 
-/** mulberry32: a small seeded generator, so a failing run can be replayed with its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const ANNOTATION = (name: string): string => `local-cluster.msvcbench.io/${name}`;
 const LEASE = ["--lease-duration", "4", "--renew-deadline", "3", "--retry-period", "1"];
 
@@ -92,7 +81,9 @@ function application(i: number): KubeObject[] {
  * its own recovery (a node comes back, an annotation goes). Returns the report; throws only when the setup fails.
  */
 export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { timelines: EndpointTimeline[] }> {
-  const rnd = random(opts.seed);
+  // The simulator's seeded generator, so a failing run can be replayed with its seed.
+  const generator = new Rng(opts.seed);
+  const rnd = (): number => generator.uniform();
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const ns = (await createTestNamespace("chaos", opts.cluster.kubeConfig())).name;
   const kc = await operatorKubeconfig(ns);
