@@ -32,6 +32,15 @@ async function kubectl(...args: string[]): Promise<void> {
   if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} exited ${r.code}: ${r.stderr}`);
 }
 
+/**
+ * `kubectl drain` of a node: cordon, then evict its pods through the eviction API (PodDisruptionBudgets
+ * honoured). The caller pod that watches the EDS is a bare pod, which drain refuses to evict: it is left where
+ * it is (`--pod-selector app!=caller`), as a drain with a daemon of the node's own would be.
+ */
+async function drain(node: string): Promise<void> {
+  await kubectl("drain", node, "--ignore-daemonsets", "--delete-emptydir-data", "--pod-selector=app!=caller", "--timeout=120s");
+}
+
 /** Waits until ps-s0 has `n` Ready proxy pods, all listed in sn0, and sn0 lists nothing else. */
 async function waitProxies(ns: string, timeline: EndpointTimeline, n: number): Promise<Pod[]> {
   return waitFor(
@@ -78,7 +87,7 @@ describe("availability under the simulated kubelet's faults", () => {
     const [pod] = await proxyPods(h.ns);
     const node = pod!.spec!.nodeName!;
     const start = Date.now();
-    await kubectl("drain", node, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=120s");
+    await drain(node);
     await kubectl("uncordon", node);
     await waitProxies(h.ns, timeline, 2);
     console.log(`drain of ${node}:\n${timeline.describe(start)}`);
@@ -117,7 +126,7 @@ describe("availability under the simulated kubelet's faults", () => {
     const [pod] = await proxyPods(h.ns);
     const node = pod!.spec!.nodeName!;
     const start = Date.now();
-    await kubectl("drain", node, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=120s");
+    await drain(node);
     await kubectl("uncordon", node);
     await waitProxies(h.ns, timeline, 1);
     console.log(`drain with one proxy:\n${timeline.describe(start)}`);
@@ -141,6 +150,28 @@ describe("availability under the simulated kubelet's faults", () => {
     expect(gap!).toBeLessThanOrEqual(UNPLANNED_GAP_BOUND_MS);
     expect(edsGap(start), "the caller's EDS went without a healthy endpoint beyond the bound").toBeLessThanOrEqual(UNPLANNED_GAP_BOUND_MS);
     await mergePatch("v1", "Pod", h.ns, pod!.metadata.name, { metadata: { annotations: { [faultAnnotation.crashLoop]: null } } });
+    await waitProxies(h.ns, timeline, 1);
+  });
+
+  it("with one proxy, a node failure under it stops sn0 until the node is declared unreachable, then falls back (the cost of minReplicas 1)", async () => {
+    const [pod] = await proxyPods(h.ns);
+    const node = pod!.spec!.nodeName!;
+    const start = Date.now();
+    await setNodeKubelet("stop", node);
+    deadNodes.add(node);
+    timeline.refresh();
+    try {
+      await waitFor(async () => timeline.now.app > 0, { timeout: 60_000, description: "sn0 falls back once the node is unreachable" });
+    } finally {
+      await setNodeKubelet("start", node);
+      deadNodes.delete(node);
+      timeline.refresh();
+    }
+    const outage = timeline.longestWithoutServing(start);
+    console.log(`node failure under the only proxy: ${outage} ms without a serving endpoint on a live node\n${timeline.describe(start)}`);
+    // The node-lifecycle controller's grace period here is 20 s (docs/local-cluster.md); upstream's is 40-50 s.
+    expect(outage).toBeGreaterThan(0);
+    expect(outage).toBeLessThanOrEqual(20_000 + 5_000 + UNPLANNED_GAP_BOUND_MS);
     await waitProxies(h.ns, timeline, 1);
   });
 
