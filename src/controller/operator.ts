@@ -184,9 +184,13 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
   }, opts.resyncMs);
   resync.unref();
   // A namespace whose caches have not listed yet would show its Services as missing: its reconciles wait for
-  // the sync, which enqueues them again (onSynced above).
+  // the sync, which enqueues them again (onSynced above). A ProxyService gone from the cache is reconciled at
+  // once: its pass reads no namespace cache, it only forgets what the operator kept about it (its condition
+  // series, revert and fallback history), and its namespace's scope may already be gone with it.
   const whenScoped = (key: string, rlog: Logger): Promise<Outcome> =>
-    namespaceScopes.isSynced(key.slice(0, key.indexOf("/"))) ? reconcile(key, { ...ctx, log: rlog }) : Promise.resolve(Outcome.done());
+    caches.proxyServices.get(key) === undefined || namespaceScopes.isSynced(key.slice(0, key.indexOf("/")))
+      ? reconcile(key, { ...ctx, log: rlog })
+      : Promise.resolve(Outcome.done());
   const workers = runWorkers(queue, whenScoped, {
     concurrency: opts.concurrency,
     log,
