@@ -38,8 +38,13 @@ export interface ChaosReport {
   readonly durationSeconds: number;
   readonly services: {
     readonly service: string;
-    /** The longest moment with no serving endpoint on a live node, in ms. */
+    /** The longest moment with no serving endpoint on a live node, in ms (the application's own outages included). */
     readonly longestWithoutServingMs: number;
+    /**
+     * The longest moment with no serving endpoint while the application's own Service (the target) had one,
+     * in ms: how long the ProxyService made the Service less available than it was without it.
+     */
+    readonly longestWorseThanWithoutMs: number;
     readonly fewestServing: number;
     readonly fallbacks: number;
     readonly takeovers: number;
@@ -90,6 +95,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { time
   const operators: OperatorProcess[] = [await startOperator(kc.file, ns, LEASE), await startOperator(kc.file, ns, LEASE)];
   const deadNodes = new Set<string>();
   const timelines: EndpointTimeline[] = [];
+  const targets: EndpointTimeline[] = [];
   const counts: Record<string, number> = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0]));
   const started = Date.now();
   try {
@@ -101,7 +107,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { time
       },
       { timeout: 180_000, interval: 1000, description: "every ProxyService Ready" },
     );
-    for (let i = 0; i < opts.proxyServices; i++) timelines.push(await EndpointTimeline.start(ns, `svc${i}`, `ps${i}`, (n) => deadNodes.has(n)));
+    for (let i = 0; i < opts.proxyServices; i++) {
+      timelines.push(await EndpointTimeline.start(ns, `svc${i}`, `ps${i}`, (n) => deadNodes.has(n)));
+      // The application's own Service (the target the operator made): what callers would have without a ProxyService.
+      targets.push(await EndpointTimeline.start(ns, `svc${i}-ep`, `ps${i}`, (n) => deadNodes.has(n)));
+    }
     const from = Date.now();
     const nodes = (await admin.request<{ items: KubeObject[] }>("GET", "/api/v1/nodes")).items.map((n) => n.metadata.name);
     const proxyPods = async (): Promise<KubeObject[]> =>
@@ -150,11 +160,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { time
         const node = pick(alive);
         await opts.cluster.run("node", "stop", node);
         deadNodes.add(node);
-        for (const t of timelines) t.refresh();
+        for (const t of [...timelines, ...targets]) t.refresh();
         await pause(5000 + rnd() * 20_000);
         await opts.cluster.run("node", "start", node);
         deadNodes.delete(node);
-        for (const t of timelines) t.refresh();
+        for (const t of [...timelines, ...targets]) t.refresh();
       },
       istiodRestart: async () => {
         await opts.cluster.run("restart", "istiod");
@@ -215,6 +225,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { time
       services: timelines.map((t, i) => ({
         service: `svc${i}`,
         longestWithoutServingMs: t.longestWithoutServing(from),
+        longestWorseThanWithoutMs: t.longestWorseThan(targets[i]!, from, until),
         fewestServing: t.fewestServing(from),
         ...t.switches(from),
         throughProxies: Number(t.throughProxies(from, until).toFixed(3)),
@@ -222,7 +233,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { time
       timelines,
     };
   } finally {
-    for (const t of timelines) t.stop();
+    for (const t of [...timelines, ...targets]) t.stop();
     for (const n of deadNodes) await opts.cluster.run("node", "start", n);
     for (const op of operators) await op.stop("SIGTERM");
     await kc.cleanup();

@@ -105,6 +105,30 @@ export class EndpointTimeline {
     return since === undefined ? longest : Math.max(longest, Date.now() - since);
   }
 
+  /**
+   * The longest stretch since `from`, in ms, during which this Service had no serving endpoint while `baseline`
+   * (the application's own Service, e.g. the target) had one: the time the ProxyService made the Service less
+   * available than the application was without it. An application with no serving pod at all is not counted:
+   * no proxy could have helped then.
+   */
+  longestWorseThan(baseline: EndpointTimeline, from: number, until = Date.now()): number {
+    const at = (ms: readonly Moment[], t: number): Moment | undefined => ms.filter((m) => m.at <= t).at(-1);
+    const times = [...new Set([from, ...this.moments.map((m) => m.at), ...baseline.moments.map((m) => m.at)])].filter((t) => t >= from && t <= until).sort((a, b) => a - b);
+    let longest = 0;
+    let since: number | undefined;
+    for (const t of times) {
+      const mine = at(this.moments, t);
+      const theirs = at(baseline.moments, t);
+      const worse = (mine === undefined || mine.proxies + mine.app === 0) && theirs !== undefined && theirs.proxies + theirs.app > 0;
+      if (worse && since === undefined) since = t;
+      if (!worse && since !== undefined) {
+        longest = Math.max(longest, t - since);
+        since = undefined;
+      }
+    }
+    return since === undefined ? longest : Math.max(longest, until - since);
+  }
+
   /** The fewest serving endpoints at any moment since `from`. */
   fewestServing(from = 0): number {
     return Math.min(...this.moments.filter((m) => m.at >= from).map((m) => m.proxies + m.app));
