@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrivateCluster } from "../cluster/local-cluster.js";
 import { installCrdAndRole, useCluster } from "../operator/support.js";
-import { runChaos } from "./chaos.js";
+import { WATCH_RECOVERY_MS, runChaos } from "./chaos.js";
 
 // Issue 16, part 5, in CI: at least 100 seeded faults against 5 ProxyServices on a private cluster (faults
 // restart its API server and istiod, so the shared cluster is left alone). bench/chaos/run.ts runs 1,000.
@@ -38,6 +38,9 @@ describe("chaos: seeded faults against 5 ProxyServices", () => {
       // Service had no serving pod either (an API server restart that made every node NotReady, a drain of
       // every replica's node) is the application's outage, reported as longestWithoutServingMs, not asserted.
       expect(s.longestWorseThanWithoutMs, `${s.service}:\n${timelines[i]!.describe()}`).toBeLessThanOrEqual(BOUND_MS);
+      // While the API server restarts the operator cannot write, and its watches come back with their backoff:
+      // a fallback due then waits for them (a known limit, issue 16's closing note), bounded by that backoff.
+      expect(s.longestWorseAfterApiServerRestartMs, `${s.service}:\n${timelines[i]!.describe()}`).toBeLessThanOrEqual(WATCH_RECOVERY_MS + BOUND_MS);
       // And the proxies did serve between the faults (the share depends on the faults drawn: crash loops wait out
       // the kubelet's back-off, and each fallback holds for 5 s or more).
       expect(s.throughProxies, `${s.service} went through its proxies`).toBeGreaterThan(0);

@@ -45,6 +45,11 @@ export interface ChaosReport {
      * in ms: how long the ProxyService made the Service less available than it was without it.
      */
     readonly longestWorseThanWithoutMs: number;
+    /**
+     * The same for stretches that began while the API server restarted or within WATCH_RECOVERY_MS after:
+     * the operator cannot write while it is away, and its watches come back with their backoff (at most 30 s).
+     */
+    readonly longestWorseAfterApiServerRestartMs: number;
     readonly fewestServing: number;
     readonly fallbacks: number;
     readonly takeovers: number;
@@ -96,6 +101,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { time
   const deadNodes = new Set<string>();
   const timelines: EndpointTimeline[] = [];
   const targets: EndpointTimeline[] = [];
+  const apiServerAway: [number, number][] = [];
   const counts: Record<string, number> = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0]));
   const started = Date.now();
   try {
@@ -170,7 +176,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { time
         await opts.cluster.run("restart", "istiod");
       },
       apiserverRestart: async () => {
+        const start = Date.now();
         await opts.cluster.run("restart", "apiserver");
+        apiServerAway.push([start, Date.now() + WATCH_RECOVERY_MS]);
       },
       operatorKill: async () => {
         const victim = pick(operators);
@@ -225,7 +233,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { time
       services: timelines.map((t, i) => ({
         service: `svc${i}`,
         longestWithoutServingMs: t.longestWithoutServing(from),
-        longestWorseThanWithoutMs: t.longestWorseThan(targets[i]!, from, until),
+        ...worseSplit(t.worseThan(targets[i]!, from, until), apiServerAway),
         fewestServing: t.fewestServing(from),
         ...t.switches(from),
         throughProxies: Number(t.throughProxies(from, until).toFixed(3)),
@@ -239,6 +247,19 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { time
     await kc.cleanup();
     opts.log(`chaos took ${Math.round((Date.now() - started) / 1000)} s`);
   }
+}
+
+/** The operator's watches retry with a backoff of at most 30 s (docs/operator.md, "Runtime"). */
+export const WATCH_RECOVERY_MS = 30_000;
+
+/** The longest stretch that began outside and inside the API server's restarts (and their watch recovery). */
+function worseSplit(stretches: readonly [number, number][], away: readonly [number, number][]): { longestWorseThanWithoutMs: number; longestWorseAfterApiServerRestartMs: number } {
+  const during = (start: number): boolean => away.some(([a, b]) => start >= a && start <= b);
+  const longest = (xs: readonly [number, number][]): number => Math.max(0, ...xs.map(([a, b]) => b - a));
+  return {
+    longestWorseThanWithoutMs: longest(stretches.filter(([start]) => !during(start))),
+    longestWorseAfterApiServerRestartMs: longest(stretches.filter(([start]) => during(start))),
+  };
 }
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -112,9 +112,14 @@ export class EndpointTimeline {
    * no proxy could have helped then.
    */
   longestWorseThan(baseline: EndpointTimeline, from: number, until = Date.now()): number {
+    return Math.max(0, ...this.worseThan(baseline, from, until).map(([start, end]) => end - start));
+  }
+
+  /** The stretches [start, end] behind longestWorseThan, oldest first. */
+  worseThan(baseline: EndpointTimeline, from: number, until = Date.now()): [number, number][] {
     const at = (ms: readonly Moment[], t: number): Moment | undefined => ms.filter((m) => m.at <= t).at(-1);
     const times = [...new Set([from, ...this.moments.map((m) => m.at), ...baseline.moments.map((m) => m.at)])].filter((t) => t >= from && t <= until).sort((a, b) => a - b);
-    let longest = 0;
+    const stretches: [number, number][] = [];
     let since: number | undefined;
     for (const t of times) {
       const mine = at(this.moments, t);
@@ -122,11 +127,12 @@ export class EndpointTimeline {
       const worse = (mine === undefined || mine.proxies + mine.app === 0) && theirs !== undefined && theirs.proxies + theirs.app > 0;
       if (worse && since === undefined) since = t;
       if (!worse && since !== undefined) {
-        longest = Math.max(longest, t - since);
+        stretches.push([since, t]);
         since = undefined;
       }
     }
-    return since === undefined ? longest : Math.max(longest, until - since);
+    if (since !== undefined) stretches.push([since, until]);
+    return stretches;
   }
 
   /** The fewest serving endpoints at any moment since `from`. */
