@@ -223,7 +223,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { time
         for (let i = 0; i < opts.proxyServices; i++) if (!isReady(await getPs(ns, `ps${i}`).catch(() => undefined))) return false;
         return true;
       },
-      { timeout: 180_000, interval: 1000, description: "every ProxyService Ready again after the chaos" },
+      // A proxy crashed many times waits out the kubelet's back-off, up to its 5-minute cap.
+      { timeout: 420_000, interval: 1000, description: "every ProxyService Ready again after the chaos" },
     );
     const until = Date.now();
     return {
