@@ -62,6 +62,20 @@ describe("availability under the simulated kubelet's faults", () => {
   /** The longest time since `from` that the caller's sidecar had no healthy endpoint for sn0, from the real istiod. */
   const edsGap = (from: number): number => longestWithoutHealthy(eds!.updates, from, Date.now());
 
+  /** Stops `node`'s kubelet while `during` runs, then starts it again; the timeline counts its endpoints as dead meanwhile. */
+  async function whileNodeStopped(node: string, during: () => Promise<unknown>): Promise<void> {
+    await setNodeKubelet("stop", node);
+    deadNodes.add(node);
+    timeline.refresh();
+    try {
+      await during();
+    } finally {
+      await setNodeKubelet("start", node);
+      deadNodes.delete(node);
+      timeline.refresh();
+    }
+  }
+
   beforeAll(async () => {
     await enableInjection(h.ns);
     await deploySampleApp(h.ns);
@@ -100,20 +114,13 @@ describe("availability under the simulated kubelet's faults", () => {
     const [pod] = await proxyPods(h.ns);
     const node = pod!.spec!.nodeName!;
     const start = Date.now();
-    await setNodeKubelet("stop", node);
-    deadNodes.add(node);
-    timeline.refresh();
-    try {
-      // The node-lifecycle controller marks it unreachable and evicts its pods; the replacement runs elsewhere.
-      await waitFor(async () => (await proxyPods(h.ns)).filter((p) => p.spec?.nodeName !== node && isReadyPod(p)).length === 2, {
+    // The node-lifecycle controller marks it unreachable and evicts its pods; the replacement runs elsewhere.
+    await whileNodeStopped(node, () =>
+      waitFor(async () => (await proxyPods(h.ns)).filter((p) => p.spec?.nodeName !== node && isReadyPod(p)).length === 2, {
         timeout: 120_000,
         description: "two Ready proxies on live nodes",
-      });
-    } finally {
-      await setNodeKubelet("start", node);
-      deadNodes.delete(node);
-      timeline.refresh();
-    }
+      }),
+    );
     await waitProxies(h.ns, timeline, 2);
     console.log(`node failure of ${node}:\n${timeline.describe(start)}`);
     expect(timeline.fewestServing(start), timeline.describe(start)).toBeGreaterThan(0);
@@ -157,16 +164,7 @@ describe("availability under the simulated kubelet's faults", () => {
     const [pod] = await proxyPods(h.ns);
     const node = pod!.spec!.nodeName!;
     const start = Date.now();
-    await setNodeKubelet("stop", node);
-    deadNodes.add(node);
-    timeline.refresh();
-    try {
-      await waitFor(async () => timeline.now.app > 0, { timeout: 60_000, description: "sn0 falls back once the node is unreachable" });
-    } finally {
-      await setNodeKubelet("start", node);
-      deadNodes.delete(node);
-      timeline.refresh();
-    }
+    await whileNodeStopped(node, () => waitFor(async () => timeline.now.app > 0, { timeout: 60_000, description: "sn0 falls back once the node is unreachable" }));
     const outage = timeline.longestWithoutServing(start);
     console.log(`node failure under the only proxy: ${outage} ms without a serving endpoint on a live node\n${timeline.describe(start)}`);
     // The node-lifecycle controller's grace period here is 20 s (docs/local-cluster.md); upstream's is 40-50 s.
