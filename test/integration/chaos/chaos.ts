@@ -36,6 +36,8 @@ export interface ChaosReport {
   readonly seed: number;
   readonly faults: Record<string, number>;
   readonly durationSeconds: number;
+  /** Operator replicas that exited on their own (a lost lease while the API server restarted) and were started again. */
+  readonly operatorExits: number;
   readonly services: {
     readonly service: string;
     /** The longest moment with no serving endpoint on a live node, in ms (the application's own outages included). */
@@ -97,7 +99,34 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { time
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const ns = (await createTestNamespace("chaos", opts.cluster.kubeConfig())).name;
   const kc = await operatorKubeconfig(ns);
-  const operators: OperatorProcess[] = [await startOperator(kc.file, ns, LEASE), await startOperator(kc.file, ns, LEASE)];
+  const operators: OperatorProcess[] = [];
+  let operatorExits = 0;
+  let stopping = false;
+  // As the kubelet does for a Deployment's pod (restartPolicy Always): a replica that exits on its own, as the
+  // operator does when it loses its lease, is started again. Without this, two API server restarts longer than
+  // the renew deadline leave the chaos with no operator at all, which no cluster would.
+  const startReplica = async (): Promise<void> => {
+    for (;;) {
+      try {
+        const op = await startOperator(kc.file, ns, LEASE);
+        operators.push(op);
+        op.child.once("exit", (code) => {
+          if (stopping || !operators.includes(op)) return;
+          operators.splice(operators.indexOf(op), 1);
+          operatorExits += 1;
+          opts.log(`  an operator replica exited with ${code} (log: ${op.logFile}); starting it again`);
+          void startReplica();
+        });
+        return;
+      } catch (err) {
+        if (stopping) return;
+        opts.log(`  an operator replica failed to start, trying again: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+        await pause(1000); // pacing of the restarts, as the kubelet's back-off
+      }
+    }
+  };
+  await startReplica();
+  await startReplica();
   const deadNodes = new Set<string>();
   const timelines: EndpointTimeline[] = [];
   const targets: EndpointTimeline[] = [];
@@ -181,10 +210,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { time
         apiServerAway.push([start, Date.now() + WATCH_RECOVERY_MS]);
       },
       operatorKill: async () => {
+        if (operators.length === 0) return;
         const victim = pick(operators);
-        await victim.stop("SIGKILL");
         operators.splice(operators.indexOf(victim), 1);
-        operators.push(await startOperator(kc.file, ns, LEASE));
+        await victim.stop("SIGKILL");
+        await startReplica();
       },
       specRollout: async () => {
         const i = Math.floor(rnd() * opts.proxyServices);
@@ -220,16 +250,24 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { time
     // Let the last faults play out, so each Service is seen recovered.
     await waitFor(
       async () => {
-        for (let i = 0; i < opts.proxyServices; i++) if (!isReady(await getPs(ns, `ps${i}`).catch(() => undefined))) return false;
+        const notReady: string[] = [];
+        for (let i = 0; i < opts.proxyServices; i++) {
+          const ps = await getPs(ns, `ps${i}`).catch(() => undefined);
+          if (!isReady(ps)) notReady.push(`ps${i}: ${JSON.stringify(ps?.status?.conditions?.filter((c) => c.type === "Ready" || c.type === "ProxiesRolledOut") ?? "not found")}`);
+        }
+        // Thrown so that a timeout names the ProxyServices still not Ready and why.
+        if (notReady.length > 0) throw new Error(`${notReady.length} not Ready (operator replicas running: ${operators.length}):\n${notReady.join("\n")}`);
         return true;
       },
-      // A proxy crashed many times waits out the kubelet's back-off, up to its 5-minute cap.
+      // A proxy crashed many times waits out the kubelet's back-off, up to its 5-minute cap, and a Service that fell
+      // back often waits out its hold, up to MAX_HOLD_MS (5 min).
       { timeout: 420_000, interval: 1000, description: "every ProxyService Ready again after the chaos" },
     );
     const until = Date.now();
     return {
       seed: opts.seed,
       faults: counts,
+      operatorExits,
       durationSeconds: Math.round((until - from) / 1000),
       services: timelines.map((t, i) => ({
         service: `svc${i}`,
@@ -242,6 +280,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { time
       timelines,
     };
   } finally {
+    stopping = true;
     for (const t of [...timelines, ...targets]) t.stop();
     for (const n of deadNodes) await opts.cluster.run("node", "start", n);
     for (const op of operators) await op.stop("SIGTERM");
