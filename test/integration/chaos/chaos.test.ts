@@ -22,8 +22,9 @@ describe("chaos: seeded faults against 5 ProxyServices", () => {
 
   it(`keeps every Service served through ${FAULTS} faults`, { timeout: 1_800_000 }, async () => {
     const report = await runChaos({ cluster, faults: FAULTS, seed: SEED, proxyServices: 5, log: (l) => console.log(l) });
-    const { timelines, ...printed } = report;
+    const { timelines, explain, ...printed } = report;
     console.log(JSON.stringify(printed, null, 2));
+    for (const i of report.services.keys()) console.log(explain(i, 2000));
     expect(Object.values(report.faults).reduce((a, b) => a + b, 0)).toBe(FAULTS);
     for (const [i, s] of report.services.entries()) {
       // The promise is never to be less available than without the ProxyService. The chaos found two limits

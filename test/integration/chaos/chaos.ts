@@ -92,7 +92,7 @@ function application(i: number): KubeObject[] {
  * `faults` faults chosen by the seeded generator, one after the other with a short random pause, each with
  * its own recovery (a node comes back, an annotation goes). Returns the report; throws only when the setup fails.
  */
-export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { timelines: EndpointTimeline[] }> {
+export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { timelines: EndpointTimeline[]; explain: (i: number, longerThanMs: number) => string }> {
   // The simulator's seeded generator, so a failing run can be replayed with its seed.
   const generator = new Rng(opts.seed);
   const rnd = (): number => generator.uniform();
@@ -208,6 +208,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { time
         const start = Date.now();
         await opts.cluster.run("restart", "apiserver");
         apiServerAway.push([start, Date.now() + WATCH_RECOVERY_MS]);
+        opts.log(`  the API server answered again after ${((Date.now() - start) / 1000).toFixed(1)} s`);
       },
       operatorKill: async () => {
         if (operators.length === 0) return;
@@ -278,6 +279,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { time
         throughProxies: Number(t.throughProxies(from, until).toFixed(3)),
       })),
       timelines,
+      explain: (i, longerThanMs) => explainStretches(timelines[i]!, targets[i]!, from, until, longerThanMs, apiServerAway),
     };
   } finally {
     stopping = true;
@@ -300,6 +302,36 @@ function worseSplit(stretches: readonly [number, number][], away: readonly [numb
     longestWorseThanWithoutMs: longest(stretches.filter(([start]) => !during(start))),
     longestWorseAfterApiServerRestartMs: longest(stretches.filter(([start]) => during(start))),
   };
+}
+
+/** Both timelines around each stretch longer than `longerThanMs`: what the Service and the application's own Service listed. */
+function explainStretches(
+  service: EndpointTimeline,
+  target: EndpointTimeline,
+  from: number,
+  until: number,
+  longerThanMs: number,
+  away: readonly [number, number][],
+): string {
+  // Seconds since the first fault, as the fault log prints them.
+  const at = (t: number): string => `+${((t - from) / 1000).toFixed(1)} s`;
+  const around = (tl: EndpointTimeline, a: number, b: number): string =>
+    tl.moments
+      .filter((m) => m.at >= a - 5000 && m.at <= b + 2000)
+      .map((m) => `    ${at(m.at)}: ${m.proxies} proxy, ${m.app} app`)
+      .join("\n");
+  return service
+    .worseThan(target, from, until)
+    .filter(([a, b]) => b - a > longerThanMs)
+    .map(([a, b]) => {
+      const restarts = away.filter(([s, e]) => e >= a - 60_000 && s <= b).map(([s, e]) => `${at(s)}-${at(e - WATCH_RECOVERY_MS)}`);
+      return [
+        `worse from ${at(a)} to ${at(b)} (${b - a} ms); API server restarts near it: ${restarts.join(", ") || "none"}`,
+        `  the Service:\n${around(service, a, b)}`,
+        `  the application's own Service:\n${around(target, a, b)}`,
+      ].join("\n");
+    })
+    .join("\n");
 }
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
