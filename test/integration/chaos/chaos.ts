@@ -44,14 +44,22 @@ export interface ChaosReport {
     readonly longestWithoutServingMs: number;
     /**
      * The longest moment with no serving endpoint while the application's own Service (the target) had one,
-     * in ms: how long the ProxyService made the Service less available than it was without it.
+     * in ms: how long the ProxyService made the Service less available than it was without it. Stretches
+     * that began while a node was dead or the API server away are counted apart, below.
      */
     readonly longestWorseThanWithoutMs: number;
     /**
-     * The same for stretches that began while the API server restarted or within WATCH_RECOVERY_MS after:
-     * the operator cannot write while it is away, and its watches come back with their backoff (at most 30 s).
+     * Stretches that began while the API server restarted, counted from the moment it answered again: the
+     * operator can neither see nor write while it is away. With the chaos's 4 s lease the leader loses it
+     * during a restart and exits; the standby takes over at its next retry.
      */
     readonly longestWorseAfterApiServerRestartMs: number;
+    /**
+     * Stretches that began while a node was dead: a proxy on it still reads Ready until the node-lifecycle
+     * controller declares the node unreachable (20 s here, 40 s upstream), so no operator sees it fail.
+     * Such a stretch happens when the Service's other proxy was away at the same moment (a double fault).
+     */
+    readonly longestWorseWithDeadNodeMs: number;
     readonly fewestServing: number;
     readonly fallbacks: number;
     readonly takeovers: number;
@@ -131,6 +139,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { time
   const timelines: EndpointTimeline[] = [];
   const targets: EndpointTimeline[] = [];
   const apiServerAway: [number, number][] = [];
+  const nodeDead: [number, number][] = [];
   const counts: Record<string, number> = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0]));
   const started = Date.now();
   try {
@@ -193,12 +202,14 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { time
         const alive = nodes.filter((n) => !deadNodes.has(n));
         if (alive.length < 2) return;
         const node = pick(alive);
+        const stoppedAt = Date.now();
         await opts.cluster.run("node", "stop", node);
         deadNodes.add(node);
         for (const t of [...timelines, ...targets]) t.refresh();
         await pause(5000 + rnd() * 20_000);
         await opts.cluster.run("node", "start", node);
         deadNodes.delete(node);
+        nodeDead.push([stoppedAt, Date.now()]);
         for (const t of [...timelines, ...targets]) t.refresh();
       },
       istiodRestart: async () => {
@@ -207,7 +218,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { time
       apiserverRestart: async () => {
         const start = Date.now();
         await opts.cluster.run("restart", "apiserver");
-        apiServerAway.push([start, Date.now() + WATCH_RECOVERY_MS]);
+        apiServerAway.push([start, Date.now()]);
         opts.log(`  the API server answered again after ${((Date.now() - start) / 1000).toFixed(1)} s`);
       },
       operatorKill: async () => {
@@ -273,13 +284,13 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { time
       services: timelines.map((t, i) => ({
         service: `svc${i}`,
         longestWithoutServingMs: t.longestWithoutServing(from),
-        ...worseSplit(t.worseThan(targets[i]!, from, until), apiServerAway),
+        ...worseSplit(t.worseThan(targets[i]!, from, until), apiServerAway, nodeDead),
         fewestServing: t.fewestServing(from),
         ...t.switches(from),
         throughProxies: Number(t.throughProxies(from, until).toFixed(3)),
       })),
       timelines,
-      explain: (i, longerThanMs) => explainStretches(timelines[i]!, targets[i]!, from, until, longerThanMs, apiServerAway),
+      explain: (i, longerThanMs) => explainStretches(timelines[i]!, targets[i]!, from, until, longerThanMs, apiServerAway, nodeDead),
     };
   } finally {
     stopping = true;
@@ -291,17 +302,25 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { time
   }
 }
 
-/** The operator's watches retry with a backoff of at most 30 s (docs/operator.md, "Runtime"). */
-export const WATCH_RECOVERY_MS = 30_000;
+/** The window of a fault that contains `t`, if any. */
+const windowAt = (windows: readonly [number, number][], t: number): [number, number] | undefined => windows.find(([a, b]) => t >= a && t <= b);
 
-/** The longest stretch that began outside and inside the API server's restarts (and their watch recovery). */
-function worseSplit(stretches: readonly [number, number][], away: readonly [number, number][]): { longestWorseThanWithoutMs: number; longestWorseAfterApiServerRestartMs: number } {
-  const during = (start: number): boolean => away.some(([a, b]) => start >= a && start <= b);
-  const longest = (xs: readonly [number, number][]): number => Math.max(0, ...xs.map(([a, b]) => b - a));
-  return {
-    longestWorseThanWithoutMs: longest(stretches.filter(([start]) => !during(start))),
-    longestWorseAfterApiServerRestartMs: longest(stretches.filter(([start]) => during(start))),
-  };
+/** The longest stretch of each kind: ordinary, begun while the API server was away (counted from its return), begun while a node was dead. */
+function worseSplit(
+  stretches: readonly [number, number][],
+  away: readonly [number, number][],
+  dead: readonly [number, number][],
+): { longestWorseThanWithoutMs: number; longestWorseAfterApiServerRestartMs: number; longestWorseWithDeadNodeMs: number } {
+  let ordinary = 0;
+  let afterRestart = 0;
+  let withDeadNode = 0;
+  for (const [start, end] of stretches) {
+    const restart = windowAt(away, start);
+    if (restart) afterRestart = Math.max(afterRestart, end - Math.max(start, restart[1]));
+    else if (windowAt(dead, start)) withDeadNode = Math.max(withDeadNode, end - start);
+    else ordinary = Math.max(ordinary, end - start);
+  }
+  return { longestWorseThanWithoutMs: ordinary, longestWorseAfterApiServerRestartMs: afterRestart, longestWorseWithDeadNodeMs: withDeadNode };
 }
 
 /** Both timelines around each stretch longer than `longerThanMs`: what the Service and the application's own Service listed. */
@@ -312,6 +331,7 @@ function explainStretches(
   until: number,
   longerThanMs: number,
   away: readonly [number, number][],
+  dead: readonly [number, number][],
 ): string {
   // Seconds since the first fault, as the fault log prints them.
   const at = (t: number): string => `+${((t - from) / 1000).toFixed(1)} s`;
@@ -324,9 +344,9 @@ function explainStretches(
     .worseThan(target, from, until)
     .filter(([a, b]) => b - a > longerThanMs)
     .map(([a, b]) => {
-      const restarts = away.filter(([s, e]) => e >= a - 60_000 && s <= b).map(([s, e]) => `${at(s)}-${at(e - WATCH_RECOVERY_MS)}`);
+      const near = (ws: readonly [number, number][]): string => ws.filter(([s, e]) => e >= a - 30_000 && s <= b).map(([s, e]) => `${at(s)} to ${at(e)}`).join(", ") || "none";
       return [
-        `worse from ${at(a)} to ${at(b)} (${b - a} ms); API server restarts near it: ${restarts.join(", ") || "none"}`,
+        `worse from ${at(a)} to ${at(b)} (${b - a} ms); API server away: ${near(away)}; a node dead: ${near(dead)}`,
         `  the Service:\n${around(service, a, b)}`,
         `  the application's own Service:\n${around(target, a, b)}`,
       ].join("\n");
