@@ -4,7 +4,7 @@ import type { KubeObject } from "../kube/object.js";
 import { Resources, type ResourceType } from "../kube/resources.js";
 import type { EndpointSliceSummary } from "./endpoint-slices.js";
 import type { ProxyPodSummary } from "./proxy-pods.js";
-import type { StoreReader } from "./store.js";
+import type { StoreReader } from "../runtime/store.js";
 
 /** The kinds the operator owns (besides Services): their caches hold only objects labelled managed-by us. */
 export const OWNED_KINDS: readonly ResourceType[] = [

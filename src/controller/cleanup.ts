@@ -8,10 +8,10 @@ import { Resources } from "../kube/resources.js";
 import type { ReconcileContext } from "./context.js";
 import { hasFinalizer, removeFinalizer } from "./finalizer.js";
 import { ownedObjects } from "./observe.js";
-import { Outcome } from "./outcome.js";
+import { Outcome } from "../runtime/outcome.js";
 import type { Plan } from "./plan.js";
 import { reportStatus } from "./report-status.js";
-import { stage } from "./stage.js";
+import { stage } from "../runtime/stage.js";
 
 /**
  * The cleanup half of reconcile, for a ProxyService being deleted:

@@ -4,7 +4,7 @@ import type { Client } from "../kube/client.js";
 import type { EventPublisher } from "../kube/events.js";
 import type { Caches } from "./caches.js";
 import type { ConditionMetrics } from "./condition-metrics.js";
-import type { Clock } from "./clock.js";
+import type { Clock } from "../runtime/clock.js";
 import type { RevertTracker } from "./reverts.js";
 import type { FallbackTracker } from "./availability.js";
 

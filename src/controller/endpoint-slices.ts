@@ -1,5 +1,5 @@
 import type { KubeObject } from "../kube/object.js";
-import type { StoreReader } from "./store.js";
+import type { StoreReader } from "../runtime/store.js";
 
 /** The label the EndpointSlice controller puts on every slice: the name of its Service. */
 export const SERVICE_NAME_LABEL = "kubernetes.io/service-name";

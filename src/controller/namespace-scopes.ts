@@ -1,6 +1,6 @@
 import type { KubeObject } from "../kube/object.js";
-import type { Informer } from "./informer.js";
-import type { StoreChange, StoreReader } from "./store.js";
+import type { Informer } from "../runtime/informer.js";
+import type { StoreChange, StoreReader } from "../runtime/store.js";
 
 /** What NamespaceScopes drives of an informer. */
 export type ScopedCache = Pick<Informer<KubeObject>, "addScope" | "removeScope" | "isSynced" | "onSynced">;

@@ -6,7 +6,7 @@ import { keyOf, type KubeObject, type ObjectKey } from "../kube/object.js";
 import { isControlledByProxyService, proxyServiceControllerOf } from "../api/ownership.js";
 import { concernsProxyService } from "./destination-rules.js";
 import { SERVICE_NAME_LABEL } from "./endpoint-slices.js";
-import type { StoreReader } from "./store.js";
+import type { StoreReader } from "../runtime/store.js";
 
 /**
  * The ProxyServices to reconcile when `obj` changes, so that every watched kind leads back to its owners

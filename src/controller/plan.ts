@@ -10,7 +10,7 @@ import type { EventInput } from "../kube/events.js";
 import type { KubeObject } from "../kube/object.js";
 import { FLAP_WINDOW_MS, decideAvailability, proxyView, serviceStateOf, type ServiceState } from "./availability.js";
 import { ownedKey, type Observed } from "./observe.js";
-import { Outcome } from "./outcome.js";
+import { Outcome } from "../runtime/outcome.js";
 import { REVERT_WINDOW_MS, decideOnRevert, takeoverRevertedBy } from "./reverts.js";
 
 export interface PlannedApply {

@@ -7,10 +7,10 @@ import { advise } from "./advisories.js";
 import { addFinalizer, hasFinalizer } from "./finalizer.js";
 import { cleanup } from "./cleanup.js";
 import { observe } from "./observe.js";
-import { Outcome } from "./outcome.js";
+import { Outcome } from "../runtime/outcome.js";
 import { planFor } from "./plan.js";
 import { reportStatus } from "./report-status.js";
-import { stage } from "./stage.js";
+import { stage } from "../runtime/stage.js";
 
 /**
  * Brings one ProxyService's objects to what its spec asks for. Level-based: it reads the current state from

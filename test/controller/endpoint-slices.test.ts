@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { readyEndpointsOf, summarizeEndpointSlice, SERVICE_NAME_LABEL, type EndpointSliceSummary } from "../../src/controller/endpoint-slices.js";
-import { Store } from "../../src/controller/store.js";
+import { Store } from "../../src/runtime/store.js";
 import type { KubeObject } from "../../src/kube/object.js";
 import { NS } from "./fixtures.js";
 

@@ -1,7 +1,7 @@
 import type { V1Service } from "@kubernetes/client-node";
 import { OWNED_KINDS, kindKey, type Caches } from "../../src/controller/caches.js";
 import { summarizeProxyPod } from "../../src/controller/proxy-pods.js";
-import { Store } from "../../src/controller/store.js";
+import { Store } from "../../src/runtime/store.js";
 import { Annotations } from "../../src/api/takeover.js";
 import { Labels } from "../../src/api/labels.js";
 import { FIELD_MANAGER, OPERATOR_NAME } from "../../src/api/names.js";

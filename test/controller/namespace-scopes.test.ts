@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { FakeClock } from "../../src/controller/clock.js";
-import { Informer } from "../../src/controller/informer.js";
+import { FakeClock } from "../../src/runtime/clock.js";
+import { Informer } from "../../src/runtime/informer.js";
 import { NamespaceScopes } from "../../src/controller/namespace-scopes.js";
-import { Store } from "../../src/controller/store.js";
+import { Store } from "../../src/runtime/store.js";
 import type { Reader } from "../../src/kube/client.js";
 import type { KubeHttp } from "../../src/kube/http.js";
 import type { KubeObject } from "../../src/kube/object.js";

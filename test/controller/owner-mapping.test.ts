@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Store } from "../../src/controller/store.js";
+import { Store } from "../../src/runtime/store.js";
 import { ownersOf } from "../../src/controller/owner-mapping.js";
 import type { ProxyService } from "../../src/api/types.js";
 import type { KubeObject } from "../../src/kube/object.js";

@@ -8,7 +8,7 @@ import { restoreCommand } from "../../src/cli/restore.js";
 import { runCommand } from "../../src/cli/run.js";
 import { simulateCommand } from "../../src/cli/simulate.js";
 import { versionCommand } from "../../src/cli/version.js";
-import { ControllerMetrics } from "../../src/controller/metrics.js";
+import { ControllerMetrics } from "../../src/runtime/metrics.js";
 
 // Docs are claims (STYLE.md): every file, condition or event reason, metric and command-line flag that README.md
 // and docs/*.md name must exist in the code. A rename that forgets the docs fails here, naming the doc and line.

@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { Counter, Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
-import { startHealthServer } from "../../src/controller/health-server.js";
+import { startHealthServer } from "../../src/runtime/health-server.js";
 
 // The health server on a loopback port: /metrics from the registry (refreshed before each scrape), /healthz and
 // /readyz from the checks, 404 elsewhere.

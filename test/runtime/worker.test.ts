@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { pino } from "pino";
-import { FakeClock } from "../../src/controller/clock.js";
-import { ControllerMetrics } from "../../src/controller/metrics.js";
-import { Outcome } from "../../src/controller/outcome.js";
-import { WorkQueue } from "../../src/controller/queue.js";
-import { ItemExponentialRateLimiter } from "../../src/controller/rate-limiter.js";
-import { runWorkers } from "../../src/controller/worker.js";
+import { FakeClock } from "../../src/runtime/clock.js";
+import { ControllerMetrics } from "../../src/runtime/metrics.js";
+import { Outcome } from "../../src/runtime/outcome.js";
+import { WorkQueue } from "../../src/runtime/queue.js";
+import { ItemExponentialRateLimiter } from "../../src/runtime/rate-limiter.js";
+import { runWorkers } from "../../src/runtime/worker.js";
 
 // The worker's one switch over what a reconcile returned or threw: what goes back to the queue, and when.
 

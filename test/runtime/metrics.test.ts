@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ControllerMetrics } from "../../src/controller/metrics.js";
+import { ControllerMetrics } from "../../src/runtime/metrics.js";
 
 describe("ControllerMetrics", () => {
   it("exposes controller-runtime's and client-go's names, every series zero at start", async () => {

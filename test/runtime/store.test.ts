@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Store } from "../../src/controller/store.js";
+import { Store } from "../../src/runtime/store.js";
 import type { KubeObject } from "../../src/kube/object.js";
 
 const svc = (ns: string, name: string, rv: string): KubeObject => ({

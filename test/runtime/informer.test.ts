@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { FakeClock } from "../../src/controller/clock.js";
-import { Informer } from "../../src/controller/informer.js";
-import type { StoreChange } from "../../src/controller/store.js";
+import { FakeClock } from "../../src/runtime/clock.js";
+import { Informer } from "../../src/runtime/informer.js";
+import type { StoreChange } from "../../src/runtime/store.js";
 import type { Reader } from "../../src/kube/client.js";
 import type { KubeHttp } from "../../src/kube/http.js";
 import type { KubeObject } from "../../src/kube/object.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { FakeClock } from "../../src/controller/clock.js";
-import { LeaderElector, type Lease, type LeaseWatch } from "../../src/controller/leader-election.js";
+import { FakeClock } from "../../src/runtime/clock.js";
+import { LeaderElector, type Lease, type LeaseWatch } from "../../src/runtime/leader-election.js";
 import type { KubeClient } from "../../src/kube/client.js";
 import { KubeApiError } from "../../src/kube/errors.js";
 import type { KubeObject } from "../../src/kube/object.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { FakeClock } from "../../src/controller/clock.js";
-import { WorkQueue } from "../../src/controller/queue.js";
-import { BucketRateLimiter, ItemExponentialRateLimiter, MaxOfRateLimiter } from "../../src/controller/rate-limiter.js";
+import { FakeClock } from "../../src/runtime/clock.js";
+import { WorkQueue } from "../../src/runtime/queue.js";
+import { BucketRateLimiter, ItemExponentialRateLimiter, MaxOfRateLimiter } from "../../src/runtime/rate-limiter.js";
 
 const newQueue = (clock = new FakeClock()) => ({ clock, queue: new WorkQueue(new ItemExponentialRateLimiter(5, 1000), clock) });
 

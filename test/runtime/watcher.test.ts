@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { FakeClock } from "../../src/controller/clock.js";
-import { Watcher, type WatcherEvent } from "../../src/controller/watcher.js";
+import { FakeClock } from "../../src/runtime/clock.js";
+import { Watcher, type WatcherEvent } from "../../src/runtime/watcher.js";
 import { ApiAnswers } from "../../src/kube/api-answers.js";
 import type { Reader } from "../../src/kube/client.js";
 import { KubeApiError } from "../../src/kube/errors.js";

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import { ConditionMetrics } from "./condition-metrics.js";
+import { ConditionMetrics } from "../controller/condition-metrics.js";
 import type { QueueObserver } from "./queue.js";
 
 /** The reconcile results controller-runtime reports, so its dashboards work unchanged. */
