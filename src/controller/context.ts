@@ -16,7 +16,7 @@ export interface ReconcileContext {
   readonly reverts: RevertTracker;
   /** Recent fallbacks per ProxyService, for the flap bound (availability.ts). */
   readonly fallbacks: FallbackTracker;
-  /** Counts the switches between the proxies and the application (ControllerMetrics.countTransition). */
+  /** Counts the switches between the proxies and the application (OperatorMetrics.countTransition). */
   readonly transitions: { countTransition(transition: "fellBack" | "tookOverAgain", namespace: string, proxyservice: string): void };
   readonly clock: Clock;
   /** The simulator behind the GlobalView condition (injected: src/controller does not run src/sim itself). */

@@ -25,6 +25,7 @@ import { PROXY_POD_SELECTOR, summarizeProxyPod, type ProxyPodSummary } from "./p
 import { Informer, type Scope } from "../runtime/informer.js";
 import { LeaderElector, type Lease, type LeaseWatch } from "../runtime/leader-election.js";
 import { ControllerMetrics } from "../runtime/metrics.js";
+import { OperatorMetrics } from "./operator-metrics.js";
 import { ownersOf } from "./owner-mapping.js";
 import { WorkQueue } from "../runtime/queue.js";
 import { BucketRateLimiter, ItemExponentialRateLimiter, MaxOfRateLimiter } from "../runtime/rate-limiter.js";
@@ -67,11 +68,12 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
   const { log } = opts;
   const clock = systemClock;
   const metrics = new ControllerMetrics(CONTROLLER_NAME);
+  const operatorMetrics = new OperatorMetrics(metrics.registry);
   const http = new KubeHttp(opts.connection, (method, path, isWatch) => {
     const info = requestInfo(method, path, isWatch);
-    if (info) metrics.apiRequests.inc({ ...info });
+    if (info) operatorMetrics.apiRequests.inc({ ...info });
   });
-  const client = new KubeClient(http, (verb, kind) => metrics.apiWrites.inc({ verb, kind }));
+  const client = new KubeClient(http, (verb, kind) => operatorMetrics.apiWrites.inc({ verb, kind }));
   const events = new EventRecorder(client, opts.identity, (err) => log.warn({ err }, "event not published"));
   const scopes: Scope[] = opts.namespaces?.length ? [...opts.namespaces] : [undefined];
   const deps = {
@@ -153,7 +155,7 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
     queue.shutdown();
     await elector?.release();
     metrics.leader.set({ name: CONTROLLER_NAME }, 0);
-    metrics.conditions.clear();
+    operatorMetrics.conditions.clear();
     for (const informer of informers) informer.stop();
     server.close();
     http.close();
@@ -178,7 +180,7 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
 
   const reverts = new RevertTracker();
   const fallbacks = new FallbackTracker();
-  const ctx = { caches, client, events, reverts, fallbacks, transitions: metrics, clock, log, predict: opts.predict, conditionMetrics: metrics.conditions };
+  const ctx = { caches, client, events, reverts, fallbacks, transitions: operatorMetrics, clock, log, predict: opts.predict, conditionMetrics: operatorMetrics.conditions };
   for (const p of caches.proxyServices.list()) queue.add(`${p.metadata.namespace}/${p.metadata.name}`);
   const resync = setInterval(() => {
     for (const p of caches.proxyServices.list()) queue.add(`${p.metadata.namespace}/${p.metadata.name}`);

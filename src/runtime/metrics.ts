@@ -1,13 +1,13 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import { ConditionMetrics } from "../controller/condition-metrics.js";
 import type { QueueObserver } from "./queue.js";
 
 /** The reconcile results controller-runtime reports, so its dashboards work unchanged. */
 export const RESULTS = ["success", "error", "requeue", "requeue_after"] as const;
 
 /**
- * The operator's Prometheus metrics under controller-runtime's and client-go's names and labels
- * (pkg/internal/controller/metrics, the workqueue_* family), plus the API writes we count ourselves.
+ * A controller's Prometheus metrics under controller-runtime's and client-go's names and labels
+ * (pkg/internal/controller/metrics, the workqueue_* family, leader_election_master_status), in a registry
+ * the application adds its own metrics to (src/controller/operator-metrics.ts).
  * Every series is set to zero at start, so dashboards show it before anything happens.
  */
 export class ControllerMetrics {
@@ -19,14 +19,7 @@ export class ControllerMetrics {
   readonly reconcileTime: Histogram<"controller">;
   readonly activeWorkers: Gauge<"controller">;
   readonly maxConcurrent: Gauge<"controller">;
-  readonly apiWrites: Counter<"verb" | "kind">;
   readonly leader: Gauge<"name">;
-  readonly apiRequests: Counter<"verb" | "group" | "resource">;
-  /** proxy_service_operator_status_condition: no series at start, one per condition once the leader reports it. */
-  readonly conditions: ConditionMetrics;
-  /** Services pointed back at the application's pods because no proxy served, and taken over again (availability.ts). */
-  readonly fallbacks: Counter<"namespace" | "proxyservice">;
-  readonly retakeovers: Counter<"namespace" | "proxyservice">;
   readonly #queue: {
     depth: Gauge<"name">;
     adds: Counter<"name">;
@@ -83,37 +76,12 @@ export class ControllerMetrics {
       labelNames: ["controller"],
       registers,
     });
-    this.apiWrites = new Counter({
-      name: "proxy_service_operator_api_writes_total",
-      help: "Write requests the operator sent to the API server, by verb and kind (idle goal: zero)",
-      labelNames: ["verb", "kind"],
-      registers,
-    });
-    this.apiRequests = new Counter({
-      name: "proxy_service_operator_api_requests_total",
-      help: "Requests the operator sent to the API server, by RBAC verb, API group and resource",
-      labelNames: ["verb", "group", "resource"],
-      registers,
-    });
-    this.fallbacks = new Counter({
-      name: "proxy_service_operator_fallbacks_total",
-      help: "Times a taken-over Service was pointed back at the application's pods because no proxy pod served",
-      labelNames: ["namespace", "proxyservice"],
-      registers,
-    });
-    this.retakeovers = new Counter({
-      name: "proxy_service_operator_retakeovers_total",
-      help: "Times a Service that fell back was taken over again once a proxy pod had been Ready for the hold time",
-      labelNames: ["namespace", "proxyservice"],
-      registers,
-    });
     this.leader = new Gauge({
       name: "leader_election_master_status",
       help: "1 while this replica leads (holds the leader Lease, or runs without leader election), else 0",
       labelNames: ["name"],
       registers,
     });
-    this.conditions = new ConditionMetrics(this.registry);
     const buckets = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 0.01, 0.1, 1, 10, 100, 1000];
     this.#queue = {
       depth: new Gauge({ name: "workqueue_depth", help: "Current depth of workqueue", labelNames: ["name"], registers }),
@@ -159,11 +127,6 @@ export class ControllerMetrics {
     this.#queue.unfinished.set(q, 0);
     this.#queue.longest.set(q, 0);
     collectDefaultMetrics({ register: this.registry });
-  }
-
-  /** Counts a switch of a ProxyService's Service between the proxies and the application. */
-  countTransition(transition: "fellBack" | "tookOverAgain", namespace: string, proxyservice: string): void {
-    (transition === "fellBack" ? this.fallbacks : this.retakeovers).inc({ namespace, proxyservice });
   }
 
   /** The queue's hooks, feeding the workqueue_* series labelled with this controller's name. */
