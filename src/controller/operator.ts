@@ -9,8 +9,7 @@ import { KubeHttp } from "../kube/http.js";
 import { requestInfo } from "../kube/request-info.js";
 import { keyOf, type KubeObject } from "../kube/object.js";
 import { DEFAULT_ROOT_NAMESPACE } from "../api/mesh.js";
-import { collectionPath, Resources } from "../kube/resources.js";
-import { openWatch } from "../kube/watch.js";
+import { Resources } from "../kube/resources.js";
 import type { V1Service } from "@kubernetes/client-node";
 import type { MeanLatencyPredictor } from "../api/balancing.js";
 import { OWNED_KINDS, kindKey, type Caches } from "./caches.js";
@@ -23,7 +22,8 @@ import { Outcome } from "../runtime/outcome.js";
 import { FallbackTracker } from "./availability.js";
 import { PROXY_POD_SELECTOR, summarizeProxyPod, type ProxyPodSummary } from "./proxy-pods.js";
 import { Informer, type Scope } from "../runtime/informer.js";
-import { LeaderElector, type Lease, type LeaseWatch } from "../runtime/leader-election.js";
+import { LeaderElector } from "../runtime/leader-election.js";
+import { leaseWatch } from "../runtime/lease-watch.js";
 import { ControllerMetrics } from "../runtime/metrics.js";
 import { OperatorMetrics } from "./operator-metrics.js";
 import { ownersOf } from "./owner-mapping.js";
@@ -207,15 +207,4 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
     await workers; // let running reconciles finish: each is idempotent, but a finished one is cheaper
     await shutdown();
   }
-}
-
-/** A watch on the one Lease of leader election (by name), so a follower sees each renewal as it happens. */
-function leaseWatch(http: KubeHttp, lease: { readonly namespace: string; readonly name: string }): LeaseWatch {
-  const path = collectionPath(Resources.lease, lease.namespace);
-  return (resourceVersion, onLease) => {
-    http.observe("GET", path, true);
-    return openWatch(http, path, { resourceVersion, fieldSelector: `metadata.name=${lease.name}`, timeoutSeconds: 300 }, (e) => {
-      if (e.type !== "BOOKMARK") onLease(e.object as Lease);
-    });
-  };
 }
