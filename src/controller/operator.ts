@@ -1,27 +1,17 @@
 import type { ApiServerConnection } from "../kube/connection.js";
 import type { Logger } from "pino";
-import type { ProxyService } from "../api/types.js";
-import { Labels } from "../api/labels.js";
-import { OPERATOR_NAME } from "../api/names.js";
 import { KubeClient } from "../kube/client.js";
 import { EventRecorder } from "../kube/events.js";
 import { KubeHttp } from "../kube/http.js";
 import { requestInfo } from "../kube/request-info.js";
-import { keyOf, type KubeObject } from "../kube/object.js";
-import { DEFAULT_ROOT_NAMESPACE } from "../api/mesh.js";
-import { Resources } from "../kube/resources.js";
-import type { V1Service } from "@kubernetes/client-node";
+import { keyOf } from "../kube/object.js";
 import type { MeanLatencyPredictor } from "../api/balancing.js";
-import { OWNED_KINDS, kindKey, type Caches } from "./caches.js";
+import { newCacheInformers } from "./caches.js";
 import { systemClock } from "../runtime/clock.js";
 import { startHealthServer } from "../runtime/health-server.js";
-import { summarizeEndpointSlice, type EndpointSliceSummary } from "./endpoint-slices.js";
-import { slim, slimAuthorizationPolicy, slimDestinationRule, slimService } from "./cache-transforms.js";
-import { NamespaceScopes, type ScopedCache } from "./namespace-scopes.js";
 import { Outcome } from "../runtime/outcome.js";
 import { FallbackTracker } from "./availability.js";
-import { PROXY_POD_SELECTOR, summarizeProxyPod, type ProxyPodSummary } from "./proxy-pods.js";
-import { Informer, type Scope } from "../runtime/informer.js";
+import type { Scope } from "../runtime/informer.js";
 import { LeaderElector } from "../runtime/leader-election.js";
 import { leaseWatch } from "../runtime/lease-watch.js";
 import { ControllerMetrics } from "../runtime/metrics.js";
@@ -82,44 +72,7 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
     answers: http.answers,
     onError: (err: unknown, phase: string) => log.warn({ err, phase }, "watch failed; retrying"),
   };
-  const proxyServices = new Informer<ProxyService & KubeObject>(Resources.proxyService, scopes, deps, undefined, slim);
-  // Owned kinds: only our objects are cached (label selector), so the cache stays small on big clusters.
-  // DestinationRules are the exception: the users' are cached too, in every watched namespace, stripped to
-  // what the DestinationRules condition reads (a user's rule anywhere can take our place).
-  const owned = OWNED_KINDS.map((r) =>
-    r === Resources.destinationRule
-      ? new Informer<KubeObject>(r, scopes, deps, undefined, slimDestinationRule)
-      : new Informer<KubeObject>(r, scopes, deps, `${Labels.managedBy}=${OPERATOR_NAME}`, slim),
-  );
-  const destinationRules = owned.find((i) => i.resource === Resources.destinationRule)!;
-  // The user's kinds that a reconcile reads in its own namespace only: cached in the namespaces that hold a
-  // ProxyService (NamespaceScopes), so the rest of the cluster costs nothing (docs/operator.md, "Caches").
-  // Services keep the managers of spec.selector: they name the field manager that reverted a takeover.
-  const services = new Informer<V1Service & KubeObject>(Resources.service, [], deps, undefined, slimService);
-  // EndpointSlices as a summary (whose, how many ready): the target's ready pods.
-  const endpointSlices = new Informer<EndpointSliceSummary>(Resources.endpointSlice, [], deps, undefined, summarizeEndpointSlice);
-  // AuthorizationPolicies, and always the mesh's root namespace's when it is watched: those select pods anywhere.
-  const rootWatched = scopes.includes(undefined) || scopes.includes(DEFAULT_ROOT_NAMESPACE);
-  const authorizationPolicies = new Informer<KubeObject>(Resources.authorizationPolicy, rootWatched ? [DEFAULT_ROOT_NAMESPACE] : [], deps, undefined, slimAuthorizationPolicy);
-  const namespaceScopes = new NamespaceScopes(
-    [services, endpointSlices, authorizationPolicies] as ScopedCache[],
-    proxyServices.store,
-    new Map([[authorizationPolicies as ScopedCache, new Set(rootWatched ? [DEFAULT_ROOT_NAMESPACE] : [])]]),
-  );
-  // Before the work queue's handler: a ProxyService in a new namespace has its caches started first.
-  proxyServices.onChange(namespaceScopes.follow);
-  // The proxy pods only (label-selected): their readiness decides the takeover and the fallback (availability.ts).
-  const proxyPods = new Informer<ProxyPodSummary>(Resources.pod, scopes, deps, PROXY_POD_SELECTOR, summarizeProxyPod);
-  const caches: Caches = {
-    proxyServices: proxyServices.store,
-    services: services.store,
-    endpointSlices: endpointSlices.store,
-    authorizationPolicies: authorizationPolicies.store,
-    proxyPods: proxyPods.store,
-    destinationRules: destinationRules.store,
-    owned: new Map(owned.map((i) => [kindKey(i.resource), i.store])),
-  };
-  const informers = [proxyServices, services, endpointSlices, authorizationPolicies, proxyPods, ...owned];
+  const { caches, informers, namespaceScopes } = newCacheInformers(scopes, deps);
 
   const queue = new WorkQueue(
     new MaxOfRateLimiter(new ItemExponentialRateLimiter(5, 300_000), new BucketRateLimiter(clock, 10, 100)),
