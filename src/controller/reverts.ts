@@ -25,8 +25,6 @@ export interface RevertHistory {
   readonly now: number;
 }
 
-export const noReverts = (now: number): RevertHistory => ({ times: [], now });
-
 /**
  * The field manager that put its own selector back on a Service we had taken over (the record names this
  * ProxyService, but the Service no longer selects its proxies), or undefined when the takeover stands or

@@ -77,10 +77,6 @@ export class WorkQueue {
     this.#limiter.forget(key);
   }
 
-  numRequeues(key: string): number {
-    return this.#limiter.numRequeues(key);
-  }
-
   /** The next key to work on; resolves to undefined once the queue shuts down. */
   get(): Promise<string | undefined> {
     const key = this.#queue.shift();

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import type { Condition } from "../../src/api/types.js";
-import { FakeClock } from "../../src/runtime/clock.js";
+import { FakeClock } from "../support/fake-clock.js";
 import { ConditionMetrics, STATUS_CONDITION_METRIC } from "../../src/controller/condition-metrics.js";
 import { reconcile } from "../../src/controller/reconcile.js";
 import { reportStatus } from "../../src/controller/report-status.js";

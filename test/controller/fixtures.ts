@@ -3,7 +3,6 @@ import type { MeanLatencyPredictor } from "../../src/api/balancing.js";
 import type { ProxyService } from "../../src/api/types.js";
 import type { KubeObject } from "../../src/kube/object.js";
 import type { Observed } from "../../src/controller/observe.js";
-import { noReverts } from "../../src/controller/reverts.js";
 import { observeRecord } from "../../src/api/takeover.js";
 import { Labels, proxySelectorValue } from "../../src/api/labels.js";
 import { OPERATOR_NAME } from "../../src/api/names.js";
@@ -39,7 +38,7 @@ export function observed(partial: Partial<Observed> = {}): Observed {
   return {
     owned: new Map(),
     selectorManagers: [],
-    reverts: noReverts(0),
+    reverts: { times: [], now: 0 }, // no revert seen
     targetReadyEndpoints: 0,
     authorizationPolicies: [],
     otherDestinationRules: [],

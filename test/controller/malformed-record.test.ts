@@ -5,7 +5,7 @@ import { Reasons } from "../../src/api/conditions.js";
 import { withDefaults } from "../../src/api/defaults.js";
 import { Annotations } from "../../src/api/takeover.js";
 import type { ProxyService } from "../../src/api/types.js";
-import { FakeClock } from "../../src/runtime/clock.js";
+import { FakeClock } from "../support/fake-clock.js";
 import { cleanup } from "../../src/controller/cleanup.js";
 import { ConditionMetrics } from "../../src/controller/condition-metrics.js";
 import { FINALIZER } from "../../src/api/names.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { Registry } from "prom-client";
-import { FakeClock } from "../../src/runtime/clock.js";
+import { FakeClock } from "../support/fake-clock.js";
 import { ConditionMetrics } from "../../src/controller/condition-metrics.js";
 import { cleanup } from "../../src/controller/cleanup.js";
 import { FINALIZER } from "../../src/api/names.js";

@@ -7,7 +7,7 @@ import { SpecError } from "../../src/api/errors.js";
 import { Annotations, normalizePort, observeRecord } from "../../src/api/takeover.js";
 import type { ProxyService } from "../../src/api/types.js";
 import { Registry } from "prom-client";
-import { FakeClock } from "../../src/runtime/clock.js";
+import { FakeClock } from "../support/fake-clock.js";
 import { ConditionMetrics } from "../../src/controller/condition-metrics.js";
 import { reconcile } from "../../src/controller/reconcile.js";
 import type { Outcome } from "../../src/runtime/outcome.js";

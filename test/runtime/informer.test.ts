@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FakeClock } from "../../src/runtime/clock.js";
+import { FakeClock } from "../support/fake-clock.js";
 import { Informer } from "../../src/runtime/informer.js";
 import type { StoreChange } from "../../src/runtime/store.js";
 import type { Reader } from "../../src/kube/client.js";

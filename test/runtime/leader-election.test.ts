@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FakeClock } from "../../src/runtime/clock.js";
+import { FakeClock } from "../support/fake-clock.js";
 import { LeaderElector, type Lease, type LeaseWatch } from "../../src/runtime/leader-election.js";
 import type { KubeClient } from "../../src/kube/client.js";
 import { KubeApiError } from "../../src/kube/errors.js";

@@ -1,9 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { FakeClock } from "../../src/runtime/clock.js";
+import { FakeClock } from "../support/fake-clock.js";
 import { WorkQueue } from "../../src/runtime/queue.js";
 import { BucketRateLimiter, ItemExponentialRateLimiter, MaxOfRateLimiter } from "../../src/runtime/rate-limiter.js";
 
-const newQueue = (clock = new FakeClock()) => ({ clock, queue: new WorkQueue(new ItemExponentialRateLimiter(5, 1000), clock) });
+const newQueue = (clock = new FakeClock()) => {
+  const limiter = new ItemExponentialRateLimiter(5, 1000);
+  return { clock, limiter, queue: new WorkQueue(limiter, clock) };
+};
 
 describe("WorkQueue", () => {
   it("queues a key once however often it is added", async () => {
@@ -28,10 +31,10 @@ describe("WorkQueue", () => {
   });
 
   it("retries with per-item exponential backoff and forget resets it", async () => {
-    const { clock, queue } = newQueue();
+    const { clock, limiter, queue } = newQueue();
     expect([queue.addRateLimited("ns/a"), queue.addRateLimited("ns/a"), queue.addRateLimited("ns/a")]).toEqual([5, 10, 20]);
     expect(queue.addRateLimited("ns/b")).toBe(5);
-    expect(queue.numRequeues("ns/a")).toBe(3);
+    expect(limiter.numRequeues("ns/a")).toBe(3);
     clock.advance(4);
     expect(queue.length).toBe(0);
     clock.advance(1);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FakeClock } from "../../src/runtime/clock.js";
+import { FakeClock } from "../support/fake-clock.js";
 import { Watcher, type WatcherEvent } from "../../src/runtime/watcher.js";
 import { ApiAnswers } from "../../src/kube/api-answers.js";
 import type { Reader } from "../../src/kube/client.js";

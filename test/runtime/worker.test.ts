@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { pino } from "pino";
-import { FakeClock } from "../../src/runtime/clock.js";
+import { FakeClock } from "../support/fake-clock.js";
 import { ControllerMetrics } from "../../src/runtime/metrics.js";
 import { Outcome } from "../../src/runtime/outcome.js";
 import { WorkQueue } from "../../src/runtime/queue.js";
@@ -12,9 +12,10 @@ import { runWorkers } from "../../src/runtime/worker.js";
 /** Runs one worker over one key until that reconcile's outcome is handled; `stop` ends the worker. */
 async function runOnce(
   result: () => Promise<Outcome>,
-): Promise<{ queue: WorkQueue; clock: FakeClock; metrics: ControllerMetrics; calls: () => number; stop: () => Promise<void> }> {
+): Promise<{ queue: WorkQueue; limiter: ItemExponentialRateLimiter; clock: FakeClock; metrics: ControllerMetrics; calls: () => number; stop: () => Promise<void> }> {
   const clock = new FakeClock(0);
-  const queue = new WorkQueue(new ItemExponentialRateLimiter(5, 1000), clock);
+  const limiter = new ItemExponentialRateLimiter(5, 1000);
+  const queue = new WorkQueue(limiter, clock);
   const metrics = new ControllerMetrics("proxyservice");
   let calls = 0;
   let release: () => void = () => undefined;
@@ -39,7 +40,7 @@ async function runOnce(
     queue.shutdown();
     await workers;
   };
-  return { queue, clock, metrics, calls: () => calls, stop };
+  return { queue, limiter, clock, metrics, calls: () => calls, stop };
 }
 
 const settled = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -49,9 +50,9 @@ const total = async (metrics: ControllerMetrics, result: string): Promise<number
 
 describe("runWorkers' outcome handling", () => {
   it("done: forgets the key and counts a success", async () => {
-    const { queue, metrics, stop } = await runOnce(async () => Outcome.done());
+    const { queue, limiter, metrics, stop } = await runOnce(async () => Outcome.done());
     expect(queue.length).toBe(0);
-    expect(queue.numRequeues("ns/a")).toBe(0);
+    expect(limiter.numRequeues("ns/a")).toBe(0);
     expect(await total(metrics, "success")).toBe(1);
     await stop();
   });
@@ -69,11 +70,11 @@ describe("runWorkers' outcome handling", () => {
   });
 
   it("an error: counted, and retried with the key's backoff", async () => {
-    const { queue, clock, metrics, calls, stop } = await runOnce(async () => {
+    const { limiter, clock, metrics, calls, stop } = await runOnce(async () => {
       throw new Error("apply Deployment ps-s0: 500");
     });
     expect(await total(metrics, "error")).toBe(1);
-    expect(queue.numRequeues("ns/a")).toBe(1);
+    expect(limiter.numRequeues("ns/a")).toBe(1);
     clock.advance(5);
     await settled();
     expect(calls()).toBe(2);
@@ -81,12 +82,12 @@ describe("runWorkers' outcome handling", () => {
   });
 
   it("terminal (a spec the user must fix): counted as an error and a terminal error, never retried by the queue", async () => {
-    const { queue, clock, metrics, calls, stop } = await runOnce(async () => Outcome.terminal("SpecInvalid", "spec.port: Service \"sn0\" has no port 8080; set spec.port to 80"));
+    const { queue, limiter, clock, metrics, calls, stop } = await runOnce(async () => Outcome.terminal("SpecInvalid", "spec.port: Service \"sn0\" has no port 8080; set spec.port to 80"));
     expect(await total(metrics, "error")).toBe(1);
     expect(await total(metrics, "success")).toBe(0);
     expect((await metrics.terminalReconcileErrors.get()).values[0]?.value).toBe(1);
     expect((await metrics.reconcileErrors.get()).values[0]?.value).toBe(1);
-    expect(queue.numRequeues("ns/a")).toBe(0);
+    expect(limiter.numRequeues("ns/a")).toBe(0);
     clock.advance(3_600_000);
     await settled();
     expect(queue.length).toBe(0);
