@@ -28,7 +28,7 @@ export interface InformerDeps {
  * One kind's cache: a watcher per scope (a namespace, or one cluster-wide), a reflector writing their
  * events into one store, and handlers told about every change. `synced` resolves once every scope given
  * at construction has been listed. Scopes can also come and go while it runs (`addScope`/`removeScope`):
- * the kinds cached only in the namespaces that hold a ProxyService (caches.ts, issue 17).
+ * the kinds cached only in the namespaces that hold a ProxyService (src/controller/caches.ts, issue 17).
  */
 export class Informer<T extends KubeObject> {
   readonly store = new Store<T>();
@@ -51,7 +51,7 @@ export class Informer<T extends KubeObject> {
     labelSelector?: string,
     /**
      * Applied to every object as it arrives (each list page at once, each watch event), before it is
-     * cached: drop what the reconciler never reads, to save memory (cache-transforms.ts).
+     * cached: drop what the reconciler never reads, to save memory (src/controller/cache-transforms.ts).
      */
     readonly transform: (obj: T) => T = (obj) => obj,
   ) {
