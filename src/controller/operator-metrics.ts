@@ -17,31 +17,24 @@ export class OperatorMetrics {
   readonly retakeovers: Counter<"namespace" | "proxyservice">;
 
   constructor(registry: Registry) {
-    const registers = [registry];
-    this.apiWrites = new Counter({
-      name: "proxy_service_operator_api_writes_total",
-      help: "Write requests the operator sent to the API server, by verb and kind (idle goal: zero)",
-      labelNames: ["verb", "kind"],
-      registers,
-    });
-    this.apiRequests = new Counter({
-      name: "proxy_service_operator_api_requests_total",
-      help: "Requests the operator sent to the API server, by RBAC verb, API group and resource",
-      labelNames: ["verb", "group", "resource"],
-      registers,
-    });
-    this.fallbacks = new Counter({
-      name: "proxy_service_operator_fallbacks_total",
-      help: "Times a taken-over Service was pointed back at the application's pods because no proxy pod served",
-      labelNames: ["namespace", "proxyservice"],
-      registers,
-    });
-    this.retakeovers = new Counter({
-      name: "proxy_service_operator_retakeovers_total",
-      help: "Times a Service that fell back was taken over again once a proxy pod had been Ready for the hold time",
-      labelNames: ["namespace", "proxyservice"],
-      registers,
-    });
+    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> =>
+      new Counter({ name, help, labelNames, registers: [registry] });
+    this.apiWrites = counter("proxy_service_operator_api_writes_total", "Write requests the operator sent to the API server, by verb and kind (idle goal: zero)", ["verb", "kind"]);
+    this.apiRequests = counter(
+      "proxy_service_operator_api_requests_total",
+      "Requests the operator sent to the API server, by RBAC verb, API group and resource",
+      ["verb", "group", "resource"],
+    );
+    this.fallbacks = counter(
+      "proxy_service_operator_fallbacks_total",
+      "Times a taken-over Service was pointed back at the application's pods because no proxy pod served",
+      ["namespace", "proxyservice"],
+    );
+    this.retakeovers = counter(
+      "proxy_service_operator_retakeovers_total",
+      "Times a Service that fell back was taken over again once a proxy pod had been Ready for the hold time",
+      ["namespace", "proxyservice"],
+    );
     this.conditions = new ConditionMetrics(registry);
   }
 
