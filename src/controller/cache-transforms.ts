@@ -1,6 +1,8 @@
 import type { V1ManagedFieldsEntry, V1Service } from "@kubernetes/client-node";
 import type { KubeObject } from "../kube/object.js";
 import { isControlledByProxyService } from "../api/ownership.js";
+import { Resources, type ResourceType } from "../kube/resources.js";
+import type { DeploymentRollout } from "./rollout.js";
 
 // What each cache keeps of an object, in one place: the informers apply these to every object as it arrives
 // (each list page, each watch event), so only the kept part is ever retained. docs/operator.md, "Caches",
@@ -61,7 +63,7 @@ interface DestinationRuleFields {
  * its TLS modes, creationTimestamp for istiod's order). Users' rules are cached in every namespace.
  */
 export function slimDestinationRule(rule: KubeObject): KubeObject {
-  if (isControlledByProxyService(rule)) return slim(rule);
+  if (isControlledByProxyService(rule)) return slimWithoutStatus(rule);
   const spec = (rule as DestinationRuleFields).spec;
   const policy = spec?.trafficPolicy;
   const { name, namespace, uid, resourceVersion, creationTimestamp } = rule.metadata;
@@ -93,4 +95,45 @@ export function slimDestinationRule(rule: KubeObject): KubeObject {
 export function slimAuthorizationPolicy(policy: KubeObject): KubeObject {
   const { status: _status, ...rest } = slim(policy) as KubeObject & { status?: unknown };
   return rest;
+}
+
+/**
+ * An owned object whose status no reader uses (HPA, PodDisruptionBudget, ServiceAccount, Istio's kinds): slim
+ * and without status. The plan compares only the fields it renders, and it renders no status. At 1,000
+ * ProxyServices the HPAs' status (three conditions with long messages, current metrics) was a third of their
+ * cache (issue 17).
+ */
+export function slimWithoutStatus(obj: KubeObject): KubeObject {
+  const { status: _status, ...rest } = slim(obj) as KubeObject & { status?: unknown };
+  return rest;
+}
+
+/**
+ * A proxy Deployment: slim, and of its status only what the rollout rule (rollout.ts) and the Deployment's
+ * problem (plan.ts) read: the replica counts, the observed generation and each condition's type, status,
+ * reason and message (not their times).
+ */
+export function slimDeployment(deployment: KubeObject): KubeObject {
+  const { status, ...rest } = slim(deployment) as KubeObject & Pick<DeploymentRollout, "status">;
+  if (status === undefined || status === null) return rest;
+  const { observedGeneration, replicas, updatedReplicas, availableReplicas, conditions } = status;
+  return {
+    ...rest,
+    status: {
+      ...(observedGeneration !== undefined ? { observedGeneration } : {}),
+      ...(replicas !== undefined ? { replicas } : {}),
+      ...(updatedReplicas !== undefined ? { updatedReplicas } : {}),
+      ...(availableReplicas !== undefined ? { availableReplicas } : {}),
+      ...(conditions !== undefined && conditions !== null
+        ? { conditions: conditions.map(({ type, status: s, reason, message }) => ({ type, status: s, ...(reason !== undefined ? { reason } : {}), ...(message !== undefined ? { message } : {}) })) }
+        : {}),
+    },
+  } as KubeObject;
+}
+
+/** The transform of each owned kind's cache (caches.ts, OWNED_KINDS). */
+export function ownedTransform(resource: ResourceType): (obj: KubeObject) => KubeObject {
+  if (resource === Resources.deployment) return slimDeployment;
+  if (resource === Resources.destinationRule) return slimDestinationRule;
+  return slimWithoutStatus;
 }

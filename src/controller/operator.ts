@@ -17,7 +17,7 @@ import { OWNED_KINDS, kindKey, type Caches } from "./caches.js";
 import { systemClock } from "./clock.js";
 import { startHealthServer } from "./health-server.js";
 import { summarizeEndpointSlice, type EndpointSliceSummary } from "./endpoint-slices.js";
-import { slim, slimAuthorizationPolicy, slimDestinationRule, slimService } from "./cache-transforms.js";
+import { ownedTransform, slim, slimAuthorizationPolicy, slimService } from "./cache-transforms.js";
 import { NamespaceScopes, type ScopedCache } from "./namespace-scopes.js";
 import { Outcome } from "./outcome.js";
 import { FallbackTracker } from "./availability.js";
@@ -83,10 +83,9 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
   // Owned kinds: only our objects are cached (label selector), so the cache stays small on big clusters.
   // DestinationRules are the exception: the users' are cached too, in every watched namespace, stripped to
   // what the DestinationRules condition reads (a user's rule anywhere can take our place).
-  const owned = OWNED_KINDS.map((r) =>
-    r === Resources.destinationRule
-      ? new Informer<KubeObject>(r, scopes, deps, undefined, slimDestinationRule)
-      : new Informer<KubeObject>(r, scopes, deps, `${Labels.managedBy}=${OPERATOR_NAME}`, slim),
+  // Each kind keeps only what its readers use, status included (cache-transforms.ts).
+  const owned = OWNED_KINDS.map(
+    (r) => new Informer<KubeObject>(r, scopes, deps, r === Resources.destinationRule ? undefined : `${Labels.managedBy}=${OPERATOR_NAME}`, ownedTransform(r)),
   );
   const destinationRules = owned.find((i) => i.resource === Resources.destinationRule)!;
   // The user's kinds that a reconcile reads in its own namespace only: cached in the namespaces that hold a
