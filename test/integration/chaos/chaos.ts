@@ -49,9 +49,10 @@ export interface ChaosReport {
      */
     readonly longestWorseThanWithoutMs: number;
     /**
-     * Stretches that began while the API server restarted, counted from the moment it answered again: the
-     * operator can neither see nor write while it is away. With the chaos's 4 s lease the leader loses it
-     * during a restart and exits; the standby takes over at its next retry.
+     * Stretches that began while the API server restarted or within RESTART_AFTERMATH_MS after it answered
+     * again, without the time it was away (nothing can be seen or written then). With the chaos's 4 s lease the
+     * leader loses it during a restart and exits, and the standby takes over at its next retry; the cluster's
+     * own controllers catch up too (the EndpointSlice controller can be seconds behind: ENDPOINTS_GRACE_MS).
      */
     readonly longestWorseAfterApiServerRestartMs: number;
     /**
@@ -302,10 +303,23 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { time
   }
 }
 
-/** The window of a fault that contains `t`, if any. */
-const windowAt = (windows: readonly [number, number][], t: number): [number, number] | undefined => windows.find(([a, b]) => t >= a && t <= b);
+/** After the API server answers again, the controllers of the cluster and ours relist and catch up for this long. */
+export const RESTART_AFTERMATH_MS = 15_000;
 
-/** The longest stretch of each kind: ordinary, begun while the API server was away (counted from its return), begun while a node was dead. */
+/** The window of a fault that contains `t`, if any. */
+const windowAt = (windows: readonly [number, number][], t: number, tailMs = 0): [number, number] | undefined => windows.find(([a, b]) => t >= a && t <= b + tailMs);
+
+/** How much of [start, end] the API server was up. */
+function upTime(start: number, end: number, away: readonly [number, number][]): number {
+  let down = 0;
+  for (const [a, b] of away) down += Math.max(0, Math.min(end, b) - Math.max(start, a));
+  return Math.max(0, end - start - down);
+}
+
+/**
+ * The longest stretch of each kind, without the time the API server was away: ordinary, begun during an API
+ * server restart or its aftermath, begun while a node was dead.
+ */
 function worseSplit(
   stretches: readonly [number, number][],
   away: readonly [number, number][],
@@ -315,10 +329,10 @@ function worseSplit(
   let afterRestart = 0;
   let withDeadNode = 0;
   for (const [start, end] of stretches) {
-    const restart = windowAt(away, start);
-    if (restart) afterRestart = Math.max(afterRestart, end - Math.max(start, restart[1]));
-    else if (windowAt(dead, start)) withDeadNode = Math.max(withDeadNode, end - start);
-    else ordinary = Math.max(ordinary, end - start);
+    const up = upTime(start, end, away);
+    if (windowAt(away, start, RESTART_AFTERMATH_MS)) afterRestart = Math.max(afterRestart, up);
+    else if (windowAt(dead, start)) withDeadNode = Math.max(withDeadNode, up);
+    else ordinary = Math.max(ordinary, up);
   }
   return { longestWorseThanWithoutMs: ordinary, longestWorseAfterApiServerRestartMs: afterRestart, longestWorseWithDeadNodeMs: withDeadNode };
 }
