@@ -11,13 +11,48 @@ import type { DeploymentRollout } from "./rollout.js";
 const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 
 /**
+ * One copy of each string the cached objects repeat: every object of a namespace names it, and each owned
+ * object names its ProxyService and carries the same labels, but JSON.parse gives each its own copy. At 1,000
+ * ProxyServices these copies were several MiB of the heap (issue 17). Cleared when full, so it stays bounded
+ * whatever the churn: the strings the caches hold stay valid, later ones are pooled afresh.
+ */
+const pool = new Map<string, string>();
+const POOL_LIMIT = 20_000;
+
+export function intern(s: string): string {
+  const known = pool.get(s);
+  if (known !== undefined) return known;
+  if (pool.size >= POOL_LIMIT) pool.clear();
+  pool.set(s, s);
+  return s;
+}
+
+/** How many strings the pool holds now (tests: it grows with the distinct values, never past its limit). */
+export const internedCount = (): number => pool.size;
+
+const internValues = (record: Readonly<Record<string, string>> | undefined): Record<string, string> | undefined =>
+  record === undefined || record === null ? record : Object.fromEntries(Object.entries(record).map(([k, v]) => [k, typeof v === "string" ? intern(v) : v]));
+
+/**
  * Drops from a cached object what the reconciler never reads (managedFields, kubectl's last-applied copy),
- * as client-go's TransformStripManagedFields does: they are often most of an object's size.
+ * as client-go's TransformStripManagedFields does: they are often most of an object's size. The namespace,
+ * the label values and the owner references share one copy of each string (`intern`).
  */
 export function slim<T extends KubeObject>(obj: T): T {
-  const { managedFields: _managedFields, annotations, ...metadata } = obj.metadata;
+  const { managedFields: _managedFields, annotations, labels, ownerReferences, ...metadata } = obj.metadata;
   const kept = annotations && LAST_APPLIED in annotations ? Object.fromEntries(Object.entries(annotations).filter(([k]) => k !== LAST_APPLIED)) : annotations;
-  return { ...obj, metadata: { ...metadata, ...(kept ? { annotations: kept } : {}) } };
+  return {
+    ...obj,
+    metadata: {
+      ...metadata,
+      ...(typeof metadata.namespace === "string" ? { namespace: intern(metadata.namespace) } : {}),
+      ...(labels !== undefined ? { labels: internValues(labels) } : {}),
+      ...(kept ? { annotations: kept } : {}),
+      ...(ownerReferences !== undefined && ownerReferences !== null
+        ? { ownerReferences: ownerReferences.map((r) => ({ ...r, apiVersion: intern(r.apiVersion), kind: intern(r.kind), name: intern(r.name), uid: intern(r.uid) })) }
+        : {}),
+    },
+  };
 }
 
 type FieldsV1 = Record<string, Record<string, unknown> | undefined>;

@@ -1,6 +1,6 @@
 import type { V1Service } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { ownedTransform, slim, slimAuthorizationPolicy, slimDeployment, slimDestinationRule, slimService } from "../../src/controller/cache-transforms.js";
+import { intern, internedCount, ownedTransform, slim, slimAuthorizationPolicy, slimDeployment, slimDestinationRule, slimService } from "../../src/controller/cache-transforms.js";
 import { rolloutCondition, type DeploymentRollout } from "../../src/controller/rollout.js";
 import { Resources } from "../../src/kube/resources.js";
 import { FIELD_MANAGER } from "../../src/api/names.js";
@@ -144,5 +144,31 @@ describe("cache transforms", () => {
     } as KubeObject;
     expect("status" in slimDestinationRule(ours)).toBe(false);
     expect((slimDestinationRule(ours) as unknown as { spec: unknown }).spec).toEqual((ours as unknown as { spec: unknown }).spec);
+  });
+
+  it("slim keeps the namespace, labels and owner references as they are, pooling each distinct string once", () => {
+    const deployment = (name: string, owner: string): KubeObject => ({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: {
+        name,
+        namespace: "bench-ns",
+        labels: { "app.kubernetes.io/managed-by": "proxy-service-operator", "app.kubernetes.io/instance": owner },
+        ownerReferences: [{ apiVersion: "msvcbench.io/v1alpha1", kind: "ProxyService", name: owner, uid: `uid-${owner}`, controller: true }],
+      },
+    });
+    const original = deployment("a", "ps-0");
+    expect(slim(original).metadata).toEqual(original.metadata);
+    const before = internedCount();
+    // 100 objects of 10 owners: namespace, the managed-by value, apiVersion, kind, and each owner's name and uid.
+    for (let i = 0; i < 100; i++) slim(deployment(`d-${i}`, `ps-${i % 10}`));
+    expect(internedCount() - before).toBeLessThanOrEqual(2 * 10);
+    expect(internedCount() - before).toBeGreaterThan(0);
+  });
+
+  it("the string pool stays bounded: it starts afresh when full", () => {
+    for (let i = 0; i < 25_000; i++) intern(`value-${i}`);
+    expect(internedCount()).toBeLessThanOrEqual(20_000);
+    expect(intern("value-24999")).toBe("value-24999");
   });
 });
