@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Writes the operator image's SBOM, CycloneDX 1.5 JSON, to FILE (issue 20): cyclonedx-npm (the CycloneDX
 # project's own generator for npm, pinned by hack/release/sbom/package-lock.json and installed there when
-# missing) lists the production dependencies from package-lock.json, exactly what the Dockerfile's
-# `npm ci --omit=dev` puts in /app/node_modules, with the operator itself as the main component; then
+# missing) lists the production dependencies that `npm ci --omit=dev` installs from package-lock.json,
+# exactly what the Dockerfile puts in /app/node_modules, with the operator itself as the main component; then
 # hack/release/image-sbom.ts adds the runtime base's Debian packages and Node.js binary from
 # hack/image/base.lock, and the result is validated against the CycloneDX schema.
 #
@@ -28,9 +28,14 @@ fi
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-# --package-lock-only: from the lock, as the image's `npm ci` installs it, not from this clone's
-# node_modules (which holds the dev dependencies and whatever a developer added by hand).
-(cd "$root" && "$tool/node_modules/.bin/cyclonedx-npm" --package-lock-only --omit dev --flatten-components \
+# The production dependencies installed as the Dockerfile's deps stage installs them (`npm ci --omit=dev`,
+# no scripts), and read from that tree: not from this clone's node_modules (dev dependencies, anything added
+# by hand), nor from the lock alone, which also lists the optional native packages of other platforms
+# (@resvg/resvg-js for macOS, Windows, musl, ...) that npm leaves out here as in the image.
+mkdir -p "$work/app"
+cp "$root/package.json" "$root/package-lock.json" "$work/app/"
+(cd "$work/app" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error) >&2
+(cd "$work/app" && "$tool/node_modules/.bin/cyclonedx-npm" --omit dev --flatten-components \
   --output-reproducible --spec-version 1.5 --output-format JSON --output-file "$work/npm.cdx.json" package.json) >&2
 (cd "$root" && npx tsx hack/release/image-sbom.ts "$work/npm.cdx.json" hack/image/base.lock) >"$work/image.cdx.json"
 node --input-type=module -e '
