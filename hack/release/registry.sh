@@ -58,7 +58,7 @@ EOF
   echo $! >"$dir/registry.pid"
   # Ready when /v2/ answers (the API's version check); the process may also die on a port taken since.
   local deadline=$((SECONDS + 30))
-  until curl -fsS -o /dev/null "http://$addr/v2/"; do
+  until curl -fs -o /dev/null "http://$addr/v2/"; do
     if ! kill -0 "$(cat "$dir/registry.pid")" 2>/dev/null; then
       echo "registry: docker-registry exited at start; its log, $dir/registry.log:" >&2
       cat "$dir/registry.log" >&2
