@@ -22,7 +22,7 @@ try {
   await cluster.up();
   useCluster(cluster.kubeConfig());
   await installCrdAndRole();
-  const { timelines: _timelines, ...report } = await runChaos({ cluster, faults, seed, proxyServices, log: (l) => process.stderr.write(`${l}\n`) });
+  const { timelines: _timelines, explain, ...report } = await runChaos({ cluster, faults, seed, proxyServices, log: (l) => process.stderr.write(`${l}\n`) });
   const result = {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, loadAverage: os.loadavg() },
@@ -30,6 +30,7 @@ try {
     ...report,
   };
   console.log(JSON.stringify(result, null, 2));
+  for (const i of report.services.keys()) process.stderr.write(`${explain(i, 2000)}\n`);
   const out = path.join(repoRoot, "bench/results/chaos.json");
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);

@@ -1,3 +1,4 @@
+import type { ApiAnswers } from "../kube/api-answers.js";
 import type { Reader } from "../kube/client.js";
 import type { KubeObject } from "../kube/object.js";
 import type { ResourceType } from "../kube/resources.js";
@@ -17,6 +18,8 @@ export interface InformerDeps {
   readonly reader: Reader;
   readonly clock: Clock;
   readonly onError: (err: unknown, phase: string) => void;
+  /** Successful answers to any request, which end the watchers' backoff early (api-answers.ts). */
+  readonly answers?: ApiAnswers;
   /** The watch request; replaced in tests by a synthetic event stream. */
   readonly openWatch?: typeof openWatch;
 }
@@ -124,6 +127,7 @@ export class Informer<T extends KubeObject> {
         },
         onError: (err, phase) => this.#deps.onError(err, phase),
         transform: (obj) => this.transform(obj as T),
+        ...(this.#deps.answers === undefined ? {} : { answers: this.#deps.answers }),
         ...(this.#deps.openWatch === undefined ? {} : { openWatch: this.#deps.openWatch }),
       },
     );

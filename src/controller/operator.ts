@@ -77,6 +77,7 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
   const deps = {
     reader: client,
     clock,
+    answers: http.answers,
     onError: (err: unknown, phase: string) => log.warn({ err, phase }, "watch failed; retrying"),
   };
   const proxyServices = new Informer<ProxyService & KubeObject>(Resources.proxyService, scopes, deps, undefined, slim);

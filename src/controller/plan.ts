@@ -127,8 +127,9 @@ function planApply(proxyService: DefaultedProxyService, observed: Observed, stat
   deletes.push(...unwanted(observed.owned, owned));
 
   const status = { ...facts, targetCreated: state.targetService !== undefined };
-  const proxies = proxyView(observed.proxyPods, observed.now, deploymentProblem(proxyService, observed));
   const serviceState = serviceStateOfObserved(proxyService, observed);
+  // While taken over, the Service's own EndpointSlices have the last word: Ready pods it does not list reach no caller.
+  const proxies = proxyView(observed.proxyPods, observed.now, deploymentProblem(proxyService, observed), serviceState === "TakenOver" ? observed.serviceEndpoints : undefined);
   const decision = decideAvailability(serviceState, proxies, observed.recentFallbacks);
   const modified = state.takeover.mode === "Modified";
   const actual = observed.service as KubeObject | undefined;
@@ -214,7 +215,7 @@ function planApply(proxyService: DefaultedProxyService, observed: Observed, stat
     status: { ...status, takeover: { service: spec.serviceName, mode: state.takeover.mode, state: "TakenOver" } },
     ...(revertedBy !== undefined ? { revertedBy } : {}),
     ...(decision.again && needs(takeover) ? { transition: "tookOverAgain" as const } : {}),
-    next: Outcome.done(),
+    next: proxies.recheckAfterMs === undefined ? Outcome.done() : Outcome.requeueAfter(proxies.recheckAfterMs, Reasons.Ready),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { KubeObject } from "../kube/object.js";
+import type { ApiAnswers } from "../kube/api-answers.js";
 import type { Reader } from "../kube/client.js";
 import { isGone } from "../kube/errors.js";
 import { collectionPath, type ResourceType } from "../kube/resources.js";
@@ -34,7 +35,10 @@ export interface WatcherConfig {
  * List, then watch from the list's resourceVersion, with bookmarks so that the resourceVersion keeps up
  * even when nothing we select changes. A watch that ends is resumed from the last resourceVersion seen;
  * `410 Gone` (too old, compacted) means relist from scratch. Any other failure (the API server restarting)
- * backs off and retries. Runs until stopped.
+ * backs off and retries; the backoff starts again from its shortest step once a watch is accepted, and a
+ * backoff is cut short when any other request succeeds (the server is back): once per full backoff, so a
+ * watch that keeps failing while the rest succeeds (a kind RBAC denies) still waits out every other step.
+ * Runs until stopped.
  */
 export class Watcher {
   readonly #cfg: WatcherConfig;
@@ -44,6 +48,8 @@ export class Watcher {
   readonly #onError: (err: unknown, phase: "list" | "watch") => void;
   readonly #openWatch: typeof openWatch;
   readonly #transform: (obj: KubeObject) => KubeObject;
+  readonly #answers: ApiAnswers | undefined;
+  #mayWakeEarly = true;
   #state: State = { phase: "empty" };
   #stream: WatchStream | undefined;
   #stopped = false;
@@ -63,6 +69,8 @@ export class Watcher {
        * at once (issue 17: at 10,000 EndpointSlices that was 51 MiB of heap, and every relist repeated it).
        */
       transform?: (obj: KubeObject) => KubeObject;
+      /** Successful answers to the operator's other requests: they end a backoff early (api-answers.ts). */
+      answers?: ApiAnswers;
       /** The watch request; replaced in tests by a synthetic event stream. */
       openWatch?: typeof openWatch;
     },
@@ -74,6 +82,7 @@ export class Watcher {
     this.#onError = deps.onError;
     this.#openWatch = deps.openWatch ?? openWatch;
     this.#transform = deps.transform ?? ((obj) => obj);
+    this.#answers = deps.answers;
   }
 
   /** Runs the list/watch loop until `stop`. */
@@ -83,6 +92,7 @@ export class Watcher {
       try {
         this.#state = this.#state.phase === "empty" ? await this.#list() : await this.#watch(this.#state.resourceVersion);
         this.#failures = 0;
+        this.#mayWakeEarly = true;
       } catch (err) {
         if (this.#stopped) return;
         if (isGone(err)) {
@@ -92,7 +102,8 @@ export class Watcher {
         this.#onError(err, phase);
         // Back off 0.2 s, 0.4 s, … up to 30 s, so an API server restart is not met with a request storm.
         this.#failures += 1;
-        await this.#sleep(Math.min(30_000, 200 * 2 ** (this.#failures - 1)));
+        const woken = await this.#sleep(Math.min(30_000, 200 * 2 ** (this.#failures - 1)), this.#mayWakeEarly);
+        this.#mayWakeEarly = !woken;
       }
     }
   }
@@ -138,6 +149,11 @@ export class Watcher {
         const object = this.#transform({ ...e.object, apiVersion: this.#cfg.resource.apiVersion, kind: this.#cfg.resource.kind });
         this.#emit(e.type === "DELETED" ? { type: "deleted", object } : { type: "applied", object });
       },
+      // Accepted: the server is back, so the next failure (a later restart) starts from the shortest backoff.
+      () => {
+        this.#failures = 0;
+        this.#mayWakeEarly = true;
+      },
     );
     const err = await this.#stream.done;
     this.#stream = undefined;
@@ -145,12 +161,24 @@ export class Watcher {
     return { phase: "watching", resourceVersion };
   }
 
-  #sleep(ms: number): Promise<void> {
+  /** Sleeps `ms`, or until stopped, or (if `wakeOnAnswer`) until another request succeeds: then resolves true. */
+  #sleep(ms: number, wakeOnAnswer = false): Promise<boolean> {
     return new Promise((resolve) => {
-      const cancel = this.#clock.setTimer(resolve, ms);
+      let unsubscribe: () => void = () => undefined;
+      const cancelTimer = this.#clock.setTimer(() => {
+        unsubscribe();
+        resolve(false);
+      }, ms);
+      if (wakeOnAnswer && this.#answers) {
+        unsubscribe = this.#answers.once(() => {
+          cancelTimer();
+          resolve(true);
+        });
+      }
       this.#cancelSleep = () => {
-        cancel();
-        resolve();
+        cancelTimer();
+        unsubscribe();
+        resolve(false);
       };
     });
   }

@@ -1,5 +1,6 @@
 import http from "node:http";
 import https from "node:https";
+import { ApiAnswers } from "./api-answers.js";
 import type { ApiServerConnection } from "./connection.js";
 import { KubeApiError } from "./errors.js";
 
@@ -28,6 +29,8 @@ export class KubeHttp {
   readonly #agents: Partial<Record<"request" | "watch", { readonly agent: http.Agent; readonly material: string }>> = {};
   /** Told about every request (watches too, via `observe`), to count what RBAC must allow. */
   readonly observe: (method: string, path: string, isWatch?: boolean) => void;
+  /** Told about every successful answer: the watchers waiting out a backoff retry at once (api-answers.ts). */
+  readonly answers = new ApiAnswers();
 
   constructor(connection: ApiServerConnection, observe: (method: string, path: string, isWatch?: boolean) => void = () => undefined) {
     this.observe = observe;
@@ -62,6 +65,7 @@ export class KubeHttp {
     // A server-side apply that creates the object is authorized as `create` as well: count it as such.
     if (method === "PATCH" && status === 201) this.observe("POST", path);
     if (status >= 300) throw apiError(status, text, label);
+    this.answers.answered();
     return (text ? JSON.parse(text) : {}) as T;
   }
 
@@ -71,7 +75,7 @@ export class KubeHttp {
    * the status is not 200, or nothing arrives for `idleTimeoutMs` (a connection that died silently).
    * The caller counts the request with `observe`, as a watch.
    */
-  async watch(path: string, query: Query, onEvent: (event: unknown) => void, opts: { signal: AbortSignal; idleTimeoutMs: number }): Promise<void> {
+  async watch(path: string, query: Query, onEvent: (event: unknown) => void, opts: { signal: AbortSignal; idleTimeoutMs: number; onOpen?: () => void }): Promise<void> {
     const { url, options } = await this.#prepare("GET", path, { ...query, watch: true }, "watch");
     const label = `WATCH ${url.pathname}`;
     const { signal } = opts;
@@ -85,6 +89,8 @@ export class KubeHttp {
           res.on("end", () => reject(apiError(res.statusCode ?? 0, Buffer.concat(chunks).toString("utf8"), label)));
           return;
         }
+        this.answers.answered();
+        opts.onOpen?.();
         res.setEncoding("utf8");
         let pending = "";
         res.on("data", (chunk: string) => {

@@ -19,12 +19,14 @@ export interface WatchStream {
  * One watch request from a resourceVersion, with bookmarks. It ends on its own after `timeoutSeconds`
  * (the server closes it); the watcher decides whether to resume or relist. An ERROR event (for example
  * 410 Gone when the resourceVersion is too old) ends the stream with a KubeApiError carrying its code.
+ * `onOpen` is called when the server accepts the watch (its 200), before any event.
  */
 export function openWatch(
   http: KubeHttp,
   path: string,
   params: { resourceVersion: string; labelSelector?: string; fieldSelector?: string; timeoutSeconds: number },
   onEvent: (e: WatchEvent) => void,
+  onOpen?: () => void,
 ): WatchStream {
   const abort = new AbortController();
   let failed: Error | null = null;
@@ -49,7 +51,7 @@ export function openWatch(
   // The server ends the watch after timeoutSeconds and sends bookmarks meanwhile: a silence well past
   // that means the connection died without a word (a dropped network path), so give up and resume.
   const idleTimeoutMs = (params.timeoutSeconds + 30) * 1000;
-  const done = http.watch(path, query, onLine, { signal: abort.signal, idleTimeoutMs }).then(
+  const done = http.watch(path, query, onLine, { signal: abort.signal, idleTimeoutMs, ...(onOpen ? { onOpen } : {}) }).then(
     () => failed,
     (err: unknown) => failed ?? (err instanceof Error ? err : new Error(`WATCH ${path}: ${String(err)}`)),
   );

@@ -79,12 +79,19 @@ export function renderDeployment(proxyService: DefaultedProxyService): V1Deploym
             seccompProfile: { type: "RuntimeDefault" },
             sysctls: [{ name: "net.ipv4.ip_unprivileged_port_start", value: "0" }],
           },
-          // Spread the proxies over nodes, so one node going away leaves the others serving.
+          // Spread the proxies over nodes, so one node going away leaves the others serving. Required, not
+          // preferred: under ScheduleAnyway the scheduler's other scores could put the replacement of a proxy
+          // lost with its node next to the surviving one, and the next failure of that node took the whole
+          // Service (issue 16's chaos saw it). Nodes tainted NoSchedule (cordoned, NotReady, unreachable) are
+          // no domains (Honor), so a drain or a dead node never leaves a replacement Pending, and a one-node
+          // cluster is one domain where both fit. Re-spreading after a node returns is the descheduler's job,
+          // which acts on required spreads only (docs/api.md).
           topologySpreadConstraints: [
             {
               maxSkew: 1,
               topologyKey: "kubernetes.io/hostname",
-              whenUnsatisfiable: "ScheduleAnyway",
+              whenUnsatisfiable: "DoNotSchedule",
+              nodeTaintsPolicy: "Honor",
               labelSelector: { matchLabels: selector },
             },
           ],

@@ -46,6 +46,8 @@ export function observed(partial: Partial<Observed> = {}): Observed {
     proxyPods: [],
     recentFallbacks: 0,
     now: 0,
+    // By default the EndpointSlice controller has caught up: the Service lists every serving proxy pod.
+    serviceEndpoints: { service: "sn0", ready: (partial.proxyPods ?? []).filter((p) => p.serving).length, writtenAt: undefined },
     ...observeRecord(partial.service),
     ...partial,
   };

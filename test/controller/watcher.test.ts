@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FakeClock } from "../../src/controller/clock.js";
 import { Watcher, type WatcherEvent } from "../../src/controller/watcher.js";
+import { ApiAnswers } from "../../src/kube/api-answers.js";
 import type { Reader } from "../../src/kube/client.js";
 import { KubeApiError } from "../../src/kube/errors.js";
 import type { KubeHttp } from "../../src/kube/http.js";
@@ -11,7 +12,7 @@ import type { WatchEvent, WatchStream } from "../../src/kube/watch.js";
 const svc = (name: string, rv: string): KubeObject => ({ apiVersion: "v1", kind: "Service", metadata: { name, namespace: "ns", resourceVersion: rv } });
 
 /** A scripted API server: each list returns the next page set, each watch plays the next script. */
-function fakeServer(lists: { items: KubeObject[]; resourceVersion: string }[], watches: ((emit: (e: WatchEvent) => void) => Error | null)[]) {
+function fakeServer(lists: { items: KubeObject[]; resourceVersion: string }[], watches: ((emit: (e: WatchEvent) => void, accept: () => void) => Error | null)[]) {
   const calls: string[] = [];
   const reader = {
     http: { observe: () => undefined } as unknown as KubeHttp,
@@ -24,14 +25,14 @@ function fakeServer(lists: { items: KubeObject[]; resourceVersion: string }[], w
     get: async () => undefined,
   } as unknown as Reader;
   let watcher: Watcher | undefined;
-  const openWatch = (_http: KubeHttp, _path: string, params: { resourceVersion: string }, onEvent: (e: WatchEvent) => void): WatchStream => {
+  const openWatch = (_http: KubeHttp, _path: string, params: { resourceVersion: string }, onEvent: (e: WatchEvent) => void, onOpen?: () => void): WatchStream => {
     calls.push(`watch@${params.resourceVersion}`);
     const script = watches.shift();
     if (!script) {
       watcher?.stop();
       return { done: Promise.resolve(null), abort: () => undefined };
     }
-    return { done: Promise.resolve(script(onEvent)), abort: () => undefined };
+    return { done: Promise.resolve(script(onEvent, () => onOpen?.())), abort: () => undefined };
   };
   return { calls, reader, openWatch, bind: (w: Watcher) => (watcher = w) };
 }
@@ -91,6 +92,65 @@ describe("Watcher", () => {
     clock.advance(200);
     await running;
     expect(server.calls).toEqual(["list", "watch@5", "watch@5"]);
+  });
+
+  /** Lets the watcher's pending promise callbacks run (no timer involved). */
+  const settle = async (): Promise<void> => {
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  };
+
+  it("backs off from the shortest step again once a watch was accepted, however many failures came before", async () => {
+    const clock = new FakeClock();
+    const refused = (): Error => new Error("connection refused");
+    const server = fakeServer([{ items: [], resourceVersion: "5" }], [refused, refused, refused, (_emit, accept) => (accept(), refused())]);
+    const watcher = new Watcher({ resource: Resources.service }, { reader: server.reader, clock, emit: () => undefined, onError: () => undefined, openWatch: server.openWatch });
+    server.bind(watcher);
+    const running = watcher.run();
+    const waits: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      await settle();
+      const before = clock.now();
+      while (server.calls.length < i + 3) {
+        clock.advance(100);
+        await settle();
+      }
+      waits.push(clock.now() - before);
+    }
+    await running;
+    // 0.2, 0.4, 0.8 s after three refusals; the fourth watch was accepted before it broke, so 0.2 s again.
+    expect(waits).toEqual([200, 400, 800, 200]);
+  });
+
+  it("ends a backoff when another request succeeds, once per full backoff", async () => {
+    const clock = new FakeClock();
+    const answers = new ApiAnswers();
+    const refused = (): Error => new Error("connection refused");
+    const server = fakeServer([{ items: [], resourceVersion: "5" }], [refused, refused, refused]);
+    const watcher = new Watcher(
+      { resource: Resources.service },
+      { reader: server.reader, clock, emit: () => undefined, onError: () => undefined, openWatch: server.openWatch, answers },
+    );
+    server.bind(watcher);
+    const running = watcher.run();
+    await settle();
+    expect(server.calls).toEqual(["list", "watch@5"]);
+    answers.answered(); // the server answered someone else: retry now, not in 200 ms
+    await settle();
+    expect(server.calls).toEqual(["list", "watch@5", "watch@5"]);
+    expect(clock.now()).toBe(0);
+    answers.answered(); // that retry failed too: this backoff (400 ms) is waited out in full
+    await settle();
+    expect(server.calls).toHaveLength(3);
+    clock.advance(399);
+    await settle();
+    expect(server.calls).toHaveLength(3);
+    clock.advance(1);
+    await settle();
+    expect(server.calls).toHaveLength(4);
+    answers.answered(); // a full backoff passed, so the next one may be cut short again
+    await settle();
+    expect(server.calls).toHaveLength(5);
+    await running;
   });
 
   it("transforms each list page as it arrives, so no raw page outlives the next request", async () => {

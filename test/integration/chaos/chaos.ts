@@ -36,20 +36,31 @@ export interface ChaosReport {
   readonly seed: number;
   readonly faults: Record<string, number>;
   readonly durationSeconds: number;
+  /** Operator replicas that exited on their own (a lost lease while the API server restarted) and were started again. */
+  readonly operatorExits: number;
   readonly services: {
     readonly service: string;
     /** The longest moment with no serving endpoint on a live node, in ms (the application's own outages included). */
     readonly longestWithoutServingMs: number;
     /**
      * The longest moment with no serving endpoint while the application's own Service (the target) had one,
-     * in ms: how long the ProxyService made the Service less available than it was without it.
+     * in ms: how long the ProxyService made the Service less available than it was without it. Stretches
+     * that began while a node was dead or the API server away are counted apart, below.
      */
     readonly longestWorseThanWithoutMs: number;
     /**
-     * The same for stretches that began while the API server restarted or within WATCH_RECOVERY_MS after:
-     * the operator cannot write while it is away, and its watches come back with their backoff (at most 30 s).
+     * Stretches that began while the API server restarted or within RESTART_AFTERMATH_MS after it answered
+     * again, without the time it was away (nothing can be seen or written then). With the chaos's 4 s lease the
+     * leader loses it during a restart and exits, and the standby takes over at its next retry; the cluster's
+     * own controllers catch up too (the EndpointSlice controller can be seconds behind: ENDPOINTS_GRACE_MS).
      */
     readonly longestWorseAfterApiServerRestartMs: number;
+    /**
+     * Stretches that began while a node was dead: a proxy on it still reads Ready until the node-lifecycle
+     * controller declares the node unreachable (20 s here, 40 s upstream), so no operator sees it fail.
+     * Such a stretch happens when the Service's other proxy was away at the same moment (a double fault).
+     */
+    readonly longestWorseWithDeadNodeMs: number;
     readonly fewestServing: number;
     readonly fallbacks: number;
     readonly takeovers: number;
@@ -90,18 +101,46 @@ function application(i: number): KubeObject[] {
  * `faults` faults chosen by the seeded generator, one after the other with a short random pause, each with
  * its own recovery (a node comes back, an annotation goes). Returns the report; throws only when the setup fails.
  */
-export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { timelines: EndpointTimeline[] }> {
+export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { timelines: EndpointTimeline[]; explain: (i: number, longerThanMs: number) => string }> {
   // The simulator's seeded generator, so a failing run can be replayed with its seed.
   const generator = new Rng(opts.seed);
   const rnd = (): number => generator.uniform();
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const ns = (await createTestNamespace("chaos", opts.cluster.kubeConfig())).name;
   const kc = await operatorKubeconfig(ns);
-  const operators: OperatorProcess[] = [await startOperator(kc.file, ns, LEASE), await startOperator(kc.file, ns, LEASE)];
+  const operators: OperatorProcess[] = [];
+  let operatorExits = 0;
+  let stopping = false;
+  // As the kubelet does for a Deployment's pod (restartPolicy Always): a replica that exits on its own, as the
+  // operator does when it loses its lease, is started again. Without this, two API server restarts longer than
+  // the renew deadline leave the chaos with no operator at all, which no cluster would.
+  const startReplica = async (): Promise<void> => {
+    for (;;) {
+      try {
+        const op = await startOperator(kc.file, ns, LEASE);
+        operators.push(op);
+        op.child.once("exit", (code) => {
+          if (stopping || !operators.includes(op)) return;
+          operators.splice(operators.indexOf(op), 1);
+          operatorExits += 1;
+          opts.log(`  an operator replica exited with ${code} (log: ${op.logFile}); starting it again`);
+          void startReplica();
+        });
+        return;
+      } catch (err) {
+        if (stopping) return;
+        opts.log(`  an operator replica failed to start, trying again: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+        await pause(1000); // pacing of the restarts, as the kubelet's back-off
+      }
+    }
+  };
+  await startReplica();
+  await startReplica();
   const deadNodes = new Set<string>();
   const timelines: EndpointTimeline[] = [];
   const targets: EndpointTimeline[] = [];
   const apiServerAway: [number, number][] = [];
+  const nodeDead: [number, number][] = [];
   const counts: Record<string, number> = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0]));
   const started = Date.now();
   try {
@@ -164,12 +203,14 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { time
         const alive = nodes.filter((n) => !deadNodes.has(n));
         if (alive.length < 2) return;
         const node = pick(alive);
+        const stoppedAt = Date.now();
         await opts.cluster.run("node", "stop", node);
         deadNodes.add(node);
         for (const t of [...timelines, ...targets]) t.refresh();
         await pause(5000 + rnd() * 20_000);
         await opts.cluster.run("node", "start", node);
         deadNodes.delete(node);
+        nodeDead.push([stoppedAt, Date.now()]);
         for (const t of [...timelines, ...targets]) t.refresh();
       },
       istiodRestart: async () => {
@@ -178,13 +219,15 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { time
       apiserverRestart: async () => {
         const start = Date.now();
         await opts.cluster.run("restart", "apiserver");
-        apiServerAway.push([start, Date.now() + WATCH_RECOVERY_MS]);
+        apiServerAway.push([start, Date.now()]);
+        opts.log(`  the API server answered again after ${((Date.now() - start) / 1000).toFixed(1)} s`);
       },
       operatorKill: async () => {
+        if (operators.length === 0) return;
         const victim = pick(operators);
-        await victim.stop("SIGKILL");
         operators.splice(operators.indexOf(victim), 1);
-        operators.push(await startOperator(kc.file, ns, LEASE));
+        await victim.stop("SIGKILL");
+        await startReplica();
       },
       specRollout: async () => {
         const i = Math.floor(rnd() * opts.proxyServices);
@@ -220,28 +263,38 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { time
     // Let the last faults play out, so each Service is seen recovered.
     await waitFor(
       async () => {
-        for (let i = 0; i < opts.proxyServices; i++) if (!isReady(await getPs(ns, `ps${i}`).catch(() => undefined))) return false;
+        const notReady: string[] = [];
+        for (let i = 0; i < opts.proxyServices; i++) {
+          const ps = await getPs(ns, `ps${i}`).catch(() => undefined);
+          if (!isReady(ps)) notReady.push(`ps${i}: ${JSON.stringify(ps?.status?.conditions?.filter((c) => c.type === "Ready" || c.type === "ProxiesRolledOut") ?? "not found")}`);
+        }
+        // Thrown so that a timeout names the ProxyServices still not Ready and why.
+        if (notReady.length > 0) throw new Error(`${notReady.length} not Ready (operator replicas running: ${operators.length}):\n${notReady.join("\n")}`);
         return true;
       },
-      // A proxy crashed many times waits out the kubelet's back-off, up to its 5-minute cap.
+      // A proxy crashed many times waits out the kubelet's back-off, up to its 5-minute cap, and a Service that fell
+      // back often waits out its hold, up to MAX_HOLD_MS (5 min).
       { timeout: 420_000, interval: 1000, description: "every ProxyService Ready again after the chaos" },
     );
     const until = Date.now();
     return {
       seed: opts.seed,
       faults: counts,
+      operatorExits,
       durationSeconds: Math.round((until - from) / 1000),
       services: timelines.map((t, i) => ({
         service: `svc${i}`,
         longestWithoutServingMs: t.longestWithoutServing(from),
-        ...worseSplit(t.worseThan(targets[i]!, from, until), apiServerAway),
+        ...worseSplit(t.worseThan(targets[i]!, from, until), apiServerAway, nodeDead),
         fewestServing: t.fewestServing(from),
         ...t.switches(from),
         throughProxies: Number(t.throughProxies(from, until).toFixed(3)),
       })),
       timelines,
+      explain: (i, longerThanMs) => explainStretches(timelines[i]!, targets[i]!, from, until, longerThanMs, apiServerAway, nodeDead),
     };
   } finally {
+    stopping = true;
     for (const t of [...timelines, ...targets]) t.stop();
     for (const n of deadNodes) await opts.cluster.run("node", "start", n);
     for (const op of operators) await op.stop("SIGTERM");
@@ -250,17 +303,69 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { time
   }
 }
 
-/** The operator's watches retry with a backoff of at most 30 s (docs/operator.md, "Runtime"). */
-export const WATCH_RECOVERY_MS = 30_000;
+/** After the API server answers again, the controllers of the cluster and ours relist and catch up for this long. */
+export const RESTART_AFTERMATH_MS = 15_000;
 
-/** The longest stretch that began outside and inside the API server's restarts (and their watch recovery). */
-function worseSplit(stretches: readonly [number, number][], away: readonly [number, number][]): { longestWorseThanWithoutMs: number; longestWorseAfterApiServerRestartMs: number } {
-  const during = (start: number): boolean => away.some(([a, b]) => start >= a && start <= b);
-  const longest = (xs: readonly [number, number][]): number => Math.max(0, ...xs.map(([a, b]) => b - a));
-  return {
-    longestWorseThanWithoutMs: longest(stretches.filter(([start]) => !during(start))),
-    longestWorseAfterApiServerRestartMs: longest(stretches.filter(([start]) => during(start))),
-  };
+/** The window of a fault that contains `t`, if any. */
+const windowAt = (windows: readonly [number, number][], t: number, tailMs = 0): [number, number] | undefined => windows.find(([a, b]) => t >= a && t <= b + tailMs);
+
+/** How much of [start, end] the API server was up. */
+function upTime(start: number, end: number, away: readonly [number, number][]): number {
+  let down = 0;
+  for (const [a, b] of away) down += Math.max(0, Math.min(end, b) - Math.max(start, a));
+  return Math.max(0, end - start - down);
+}
+
+/**
+ * The longest stretch of each kind, without the time the API server was away: ordinary, begun during an API
+ * server restart or its aftermath, begun while a node was dead.
+ */
+function worseSplit(
+  stretches: readonly [number, number][],
+  away: readonly [number, number][],
+  dead: readonly [number, number][],
+): { longestWorseThanWithoutMs: number; longestWorseAfterApiServerRestartMs: number; longestWorseWithDeadNodeMs: number } {
+  let ordinary = 0;
+  let afterRestart = 0;
+  let withDeadNode = 0;
+  for (const [start, end] of stretches) {
+    const up = upTime(start, end, away);
+    if (windowAt(away, start, RESTART_AFTERMATH_MS)) afterRestart = Math.max(afterRestart, up);
+    else if (windowAt(dead, start)) withDeadNode = Math.max(withDeadNode, up);
+    else ordinary = Math.max(ordinary, up);
+  }
+  return { longestWorseThanWithoutMs: ordinary, longestWorseAfterApiServerRestartMs: afterRestart, longestWorseWithDeadNodeMs: withDeadNode };
+}
+
+/** Both timelines around each stretch longer than `longerThanMs`: what the Service and the application's own Service listed. */
+function explainStretches(
+  service: EndpointTimeline,
+  target: EndpointTimeline,
+  from: number,
+  until: number,
+  longerThanMs: number,
+  away: readonly [number, number][],
+  dead: readonly [number, number][],
+): string {
+  // Seconds since the first fault, as the fault log prints them.
+  const at = (t: number): string => `+${((t - from) / 1000).toFixed(1)} s`;
+  const around = (tl: EndpointTimeline, a: number, b: number): string =>
+    tl.moments
+      .filter((m) => m.at >= a - 5000 && m.at <= b + 2000)
+      .map((m) => `    ${at(m.at)}: ${m.proxies} proxy, ${m.app} app`)
+      .join("\n");
+  return service
+    .worseThan(target, from, until)
+    .filter(([a, b]) => b - a > longerThanMs)
+    .map(([a, b]) => {
+      const near = (ws: readonly [number, number][]): string => ws.filter(([s, e]) => e >= a - 30_000 && s <= b).map(([s, e]) => `${at(s)} to ${at(e)}`).join(", ") || "none";
+      return [
+        `worse from ${at(a)} to ${at(b)} (${b - a} ms); API server away: ${near(away)}; a node dead: ${near(dead)}`,
+        `  the Service:\n${around(service, a, b)}`,
+        `  the application's own Service:\n${around(target, a, b)}`,
+      ].join("\n");
+    })
+    .join("\n");
 }
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -148,7 +148,10 @@ describe("an AuthorizationPolicy on the application that allows callers by princ
   it("the app's inbound RBAC filter admits only the caller's principal, while the proxies reach the app as their own ServiceAccount; allowing that instead leaves the proxies' listener without any RBAC filter", async () => {
     const trusted = x.principal("trusted");
     await applyPolicy(x.h.ns, "allow-trusted", allowFrom([trusted], appSelector));
-    const t = await x.traceWhen(() => true, "a trace through the proxies");
+    // The caller's endpoints can list the proxies one push before its cluster names the identity it verifies them
+    // against (CI saw the app's ServiceAccount there once): wait for the cluster too.
+    const proxiesPrincipal = spiffe(x.principal("ps-s0"));
+    const t = await x.traceWhen((tr) => verifiedPeers(clusterOf(tr.hops[0]!)).includes(proxiesPrincipal), "a trace through the proxies, verified as the proxies");
     const proxyHop = t.hops[1]!;
     const rbac = await waitFor(async () => {
       const r = await x.appRbac(proxyHop);
@@ -161,7 +164,7 @@ describe("an AuthorizationPolicy on the application that allows callers by princ
     const proxyPods = await pods(x.h.ns, `proxyservice.msvcbench.io/proxy=${x.h.ns}.ps-s0`);
     expect(proxyPods.map((p) => (p.spec as { serviceAccountName?: string }).serviceAccountName)).toEqual(proxyPods.map(() => "ps-s0"));
     expect(presentedCertificates(clusterOf(proxyHop))).toEqual(["default"]);
-    expect(verifiedPeers(clusterOf(t.hops[0]!))).toEqual([spiffe(x.principal("ps-s0"))]);
+    expect(verifiedPeers(clusterOf(t.hops[0]!))).toEqual([proxiesPrincipal]);
     expect(verifiedPeers(clusterOf(proxyHop))).toEqual([spiffe(x.principal("default"))]); // the app's own ServiceAccount
     expect(rbac[0]!.principals).not.toContain(spiffe(x.principal("ps-s0"))); // so the app denies every request through the proxies
 

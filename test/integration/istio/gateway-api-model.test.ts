@@ -235,7 +235,7 @@ describe("our proxy Deployment against istiod's Gateway API deployment", () => {
     expect(istiod.deployment.spec?.strategy).toEqual({ type: "RollingUpdate", rollingUpdate: { maxUnavailable: "25%", maxSurge: "25%" } });
     expect(ours.deployment.spec?.strategy).toEqual({ type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
     expect(istiod.pod.spec?.topologySpreadConstraints).toBeUndefined();
-    expect(ours.pod.spec?.topologySpreadConstraints?.[0]).toMatchObject({ topologyKey: "kubernetes.io/hostname", maxSkew: 1 });
+    expect(ours.pod.spec?.topologySpreadConstraints?.[0]).toMatchObject({ topologyKey: "kubernetes.io/hostname", maxSkew: 1, whenUnsatisfiable: "DoNotSchedule", nodeTaintsPolicy: "Honor" });
   });
 
   it("istiod's Service is its own <gateway>-istio: a LoadBalancer, dual-stack if possible, status-port 15021 beside the listener's port", async () => {

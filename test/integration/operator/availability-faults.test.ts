@@ -103,8 +103,10 @@ describe("availability under the simulated kubelet's faults", () => {
     const start = Date.now();
     await drain(node);
     await kubectl("uncordon", node);
-    await waitProxies(h.ns, timeline, 2);
+    const after = await waitProxies(h.ns, timeline, 2);
     console.log(`drain of ${node}:\n${timeline.describe(start)}`);
+    // The replacement went to the third node, not next to the survivor: the spread is required (render/deployment.ts).
+    expect(new Set(after.map((p) => p.spec?.nodeName)).size, "the two proxies share a node").toBe(2);
     expect(timeline.fewestServing(start), timeline.describe(start)).toBeGreaterThan(0);
     expect(timeline.switches(start).fallbacks, "fell back during a drain with two proxies").toBe(0);
     expect(edsGap(start), "the caller's EDS had no healthy endpoint").toBe(0);
@@ -121,8 +123,9 @@ describe("availability under the simulated kubelet's faults", () => {
         description: "two Ready proxies on live nodes",
       }),
     );
-    await waitProxies(h.ns, timeline, 2);
+    const after = await waitProxies(h.ns, timeline, 2);
     console.log(`node failure of ${node}:\n${timeline.describe(start)}`);
+    expect(new Set(after.map((p) => p.spec?.nodeName)).size, "the two proxies share a node").toBe(2);
     expect(timeline.fewestServing(start), timeline.describe(start)).toBeGreaterThan(0);
     expect(edsGap(start), "the caller's EDS had no healthy endpoint").toBe(0);
   });
