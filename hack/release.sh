@@ -64,8 +64,8 @@ cosign() { hack/cosign.sh "$@"; }
 helm() { hack/helm.sh "$@"; }
 
 step "tools: cosign and helm (built from their Go modules when missing)"
-timed tools hack/cosign.sh --build
-hack/helm.sh --build
+build_tools() { hack/cosign.sh --build && hack/helm.sh --build; }
+timed tools build_tools
 
 step "1. key pair"
 rm -f "$out/cosign.key" "$out/cosign.pub"
