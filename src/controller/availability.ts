@@ -103,17 +103,21 @@ export type AvailabilityDecision =
  * The rule. Pure.
  * - No pod serves (a draining one does not count: it is about to stop, and the switch must happen while it
  *   still serves): fall back if the Service was taken over, else wait for the first proxy.
- * - A pod serves: take over at once the first time; after a fallback only once a pod has been Ready for the
- *   hold time (holdTime: STABLE_READY_MS, doubled for each other fallback within FLAP_WINDOW_MS).
+ * - A pod serves: take over at once the first time; after a fallback only once a pod has been Ready, and the
+ *   fallback has lasted, for the hold time (holdTime: STABLE_READY_MS, doubled for each other fallback within
+ *   FLAP_WINDOW_MS). The fallback's own age counts because pods can be Ready all along: a fallback because
+ *   the Service listed none of them (ENDPOINTS_GRACE_MS) would otherwise be undone at once, every 2 s.
+ *   `sinceLastFallbackMs` is Infinity when this operator did not see the fallback (a new leader).
  */
-export function decideAvailability(state: ServiceState, proxies: ProxyView, recentFallbacks: number): AvailabilityDecision {
+export function decideAvailability(state: ServiceState, proxies: ProxyView, recentFallbacks: number, sinceLastFallbackMs = Infinity): AvailabilityDecision {
   if (proxies.serving === 0) {
     return state === "NotTakenOver" ? { kind: "waitForFirstProxy" } : { kind: "fallBack", isNew: state === "TakenOver" };
   }
   if (state !== "FellBack") return { kind: "takeOver", again: false };
   const holdMs = holdTime(recentFallbacks);
-  if (proxies.longestReadyMs >= holdMs) return { kind: "takeOver", again: true };
-  return { kind: "holdFallback", retryAfterMs: holdMs - proxies.longestReadyMs, holdMs };
+  const stableMs = Math.min(proxies.longestReadyMs, sinceLastFallbackMs);
+  if (stableMs >= holdMs) return { kind: "takeOver", again: true };
+  return { kind: "holdFallback", retryAfterMs: holdMs - stableMs, holdMs };
 }
 
 /** STABLE_READY_MS for the first fallback of a window, doubled for each further one, at most MAX_HOLD_MS. Pure. */
@@ -132,6 +136,12 @@ export class FallbackTracker {
   /** Fallbacks of `key` within FLAP_WINDOW_MS before `now`. */
   recent(key: ObjectKey, now: number): number {
     return this.#within(key, now).length;
+  }
+
+  /** Time since the last fallback of `key` this tracker saw; Infinity if none within FLAP_WINDOW_MS. */
+  sinceLast(key: ObjectKey, now: number): number {
+    const times = this.#within(key, now);
+    return times.length === 0 ? Infinity : now - times[times.length - 1]!;
   }
 
   record(key: ObjectKey, now: number): void {

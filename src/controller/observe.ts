@@ -44,6 +44,8 @@ export interface Observed {
   readonly serviceEndpoints: ServiceEndpoints;
   /** How often spec.serviceName fell back within the flap window (availability.ts). */
   readonly recentFallbacks: number;
+  /** How long ago spec.serviceName last fell back, as this operator saw it; Infinity if it did not. */
+  readonly sinceLastFallbackMs: number;
   /** The clock at this observation (ms since the epoch), so that the plan stays pure. */
   readonly now: number;
 }
@@ -83,6 +85,7 @@ export function observe(
     proxyPods: caches.proxyPods.list(namespace).filter((p) => p.metadata.labels?.[Labels.proxy] === proxySelectorValue(namespace, proxyService.metadata.name ?? "")),
     serviceEndpoints: { service: serviceName, ready: readyEndpointsOf(caches.endpointSlices, namespace, serviceName), writtenAt: lastWrittenByUs(service) },
     recentFallbacks: memory.fallbacks.recent(key, memory.now),
+    sinceLastFallbackMs: memory.fallbacks.sinceLast(key, memory.now),
     now: memory.now,
   };
 }

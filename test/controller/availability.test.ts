@@ -38,6 +38,11 @@ describe("decideAvailability", () => {
     expect(decideAvailability("FellBack", view(1, 2_000), 1)).toEqual({ kind: "holdFallback", retryAfterMs: STABLE_READY_MS - 2_000, holdMs: STABLE_READY_MS });
     expect(decideAvailability("FellBack", view(1, STABLE_READY_MS), 1)).toEqual({ kind: "takeOver", again: true });
   });
+  it("counts the fallback's own age too: pods Ready all along (the Service did not list them) wait out the hold", () => {
+    expect(decideAvailability("FellBack", view(1, 60_000), 1, 30)).toEqual({ kind: "holdFallback", retryAfterMs: STABLE_READY_MS - 30, holdMs: STABLE_READY_MS });
+    expect(decideAvailability("FellBack", view(1, 60_000), 1, STABLE_READY_MS)).toEqual({ kind: "takeOver", again: true });
+    expect(decideAvailability("FellBack", view(1, 60_000), 1)).toEqual({ kind: "takeOver", again: true }); // a new leader did not see it
+  });
   it("doubles the hold for each fallback within the window, up to the maximum", () => {
     expect(holdTime(0)).toBe(STABLE_READY_MS);
     expect(holdTime(1)).toBe(STABLE_READY_MS);
@@ -96,6 +101,8 @@ describe("FallbackTracker", () => {
     t.record("ns/a", T0);
     t.record("ns/a", T0 + 1000);
     expect(t.recent("ns/a", T0 + 2000)).toBe(2);
+    expect(t.sinceLast("ns/a", T0 + 2000)).toBe(1000);
+    expect(t.sinceLast("ns/b", T0 + 2000)).toBe(Infinity);
     expect(t.recent("ns/a", T0 + FLAP_WINDOW_MS + 500)).toBe(1);
     t.forget("ns/a");
     expect(t.recent("ns/a", T0)).toBe(0);
