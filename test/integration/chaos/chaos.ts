@@ -241,19 +241,27 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { time
     // no spread of two can survive).
     let next = 0;
     let nodeBusy = false;
+    // One API server restart at a time too: two lanes restarting it at once made the local control plane's
+    // controller manager stop creating a Deployment's pods for minutes (session 8), which no real cluster
+    // with one API server restarting would show.
+    let apiServerBusy = false;
     const lane = async (): Promise<void> => {
       while (next < opts.faults) {
         const f = next++;
         let kind = pick(FAULT_KINDS);
         if ((kind === "nodeDrain" || kind === "nodeFailure") && nodeBusy) kind = "proxyKill";
+        if (kind === "apiserverRestart" && apiServerBusy) kind = "proxyKill";
         const isNodeFault = kind === "nodeDrain" || kind === "nodeFailure";
+        const isApiServerFault = kind === "apiserverRestart";
         if (isNodeFault) nodeBusy = true;
+        if (isApiServerFault) apiServerBusy = true;
         counts[kind]! += 1;
         opts.log(`fault ${f + 1}/${opts.faults}: ${kind} (+${Math.round((Date.now() - from) / 1000)} s)`);
         await inject[kind]()
           .catch((err: unknown) => opts.log(`  ${kind} failed: ${err instanceof Error ? err.message : String(err)}`))
           .finally(() => {
             if (isNodeFault) nodeBusy = false;
+            if (isApiServerFault) apiServerBusy = false;
           });
         // Pacing of the injection (not a wait for a state): a random pause between two faults of a lane.
         await pause(rnd() * 2000);
@@ -266,7 +274,14 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport & { time
         const notReady: string[] = [];
         for (let i = 0; i < opts.proxyServices; i++) {
           const ps = await getPs(ns, `ps${i}`).catch(() => undefined);
-          if (!isReady(ps)) notReady.push(`ps${i}: ${JSON.stringify(ps?.status?.conditions?.filter((c) => c.type === "Ready" || c.type === "ProxiesRolledOut") ?? "not found")}`);
+          if (!isReady(ps)) {
+            // What the API server holds, beside what the operator reported: its pods and its Deployment's status.
+            const pods = (await proxyPods()).filter((p) => p.metadata.name.startsWith(`ps${i}-`)).map((p) => `${p.metadata.name} ${JSON.stringify((p as { status?: { phase?: string } }).status?.phase)}`);
+            const deployment = await admin.request<KubeObject & { status?: unknown }>("GET", `/apis/apps/v1/namespaces/${ns}/deployments/ps${i}`).catch((err: unknown) => String(err));
+            notReady.push(
+              `ps${i}: ${JSON.stringify(ps?.status?.conditions?.filter((c) => c.type === "Ready" || c.type === "ProxiesRolledOut") ?? "not found")}\n  pods: ${pods.join(", ") || "none"}\n  Deployment status: ${JSON.stringify(typeof deployment === "string" ? deployment : deployment.status)}`,
+            );
+          }
         }
         // Thrown so that a timeout names the ProxyServices still not Ready and why.
         if (notReady.length > 0) throw new Error(`${notReady.length} not Ready (operator replicas running: ${operators.length}):\n${notReady.join("\n")}`);
