@@ -332,8 +332,8 @@ function upTime(start: number, end: number, away: readonly [number, number][]): 
 }
 
 /**
- * The longest stretch of each kind, without the time the API server was away: ordinary, begun during an API
- * server restart or its aftermath, begun while a node was dead.
+ * The longest stretch of each kind, without the time the API server was away: begun while a node was dead,
+ * begun during an API server restart or its aftermath, ordinary.
  */
 function worseSplit(
   stretches: readonly [number, number][],
@@ -345,8 +345,9 @@ function worseSplit(
   let withDeadNode = 0;
   for (const [start, end] of stretches) {
     const up = upTime(start, end, away);
-    if (windowAt(away, start, RESTART_AFTERMATH_MS)) afterRestart = Math.max(afterRestart, up);
-    else if (windowAt(dead, start)) withDeadNode = Math.max(withDeadNode, up);
+    // A dead node first: its proxy reads Ready whatever else happens, so no operator could see this one begin.
+    if (windowAt(dead, start)) withDeadNode = Math.max(withDeadNode, up);
+    else if (windowAt(away, start, RESTART_AFTERMATH_MS)) afterRestart = Math.max(afterRestart, up);
     else ordinary = Math.max(ordinary, up);
   }
   return { longestWorseThanWithoutMs: ordinary, longestWorseAfterApiServerRestartMs: afterRestart, longestWorseWithDeadNodeMs: withDeadNode };
