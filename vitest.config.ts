@@ -10,6 +10,8 @@ export default defineConfig({
           name: "unit",
           include: ["test/**/*.test.ts"],
           exclude: ["test/integration/**", "test/testbed/**"],
+          // Pure, but some are seconds of simulation: on a shared 2-core machine they outran vitest's 5 s default.
+          testTimeout: 60_000,
         },
       },
       {

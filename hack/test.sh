@@ -6,7 +6,8 @@
 # Go module (hack/helm.sh) and the operator's image with Debian's podman (hack/image.sh, which
 # installs podman when it is missing); both are cached, so a second run only checks them. Debian's prometheus
 # package (promtool for the alerts' tests, the server for test/integration/observability) is installed by
-# hack/prometheus.sh when it is missing.
+# hack/prometheus.sh when it is missing. cosign is built from its Go module (hack/cosign.sh, cached like Helm)
+# and Debian's docker-registry installed by hack/release/registry.sh for the release test (issue 20).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +29,9 @@ echo "==> Go: the Istio tools' own tests (module hack/istio: node metadata, xDS 
 echo "==> Helm and the operator's image (test/integration/install uses both)"
 hack/helm.sh version
 hack/image.sh
+echo "==> cosign and a registry (test/integration/release: hack/release.sh against Debian's docker-registry on loopback)"
+hack/cosign.sh version
+hack/release/registry.sh --install
 for project in unit integration testbed; do
   echo "==> tests: $project"
   npx vitest run --project "$project" --reporter=default --reporter=json --outputFile="$reports/$project.json" "$@"

@@ -5,10 +5,13 @@
 //    are Ready, the operator's peak RSS and CPU time, then its writes per minute while nothing changes.
 // 3. the takeover as the callers' proxies see it: applying a ProxyService until the real istiod's EDS for a
 //    sidecar caller lists only the proxies, next to a plain selector change (bench/operator/xds-takeover.ts).
-// Usage: npx tsx bench/operator/run.ts [count] [--idle-seconds 60] [--concurrency 16] [--nodes 6] [--controller-qps 0] [--semi-space-mib 0] [--xds-samples 5]
+// Usage: npx tsx bench/operator/run.ts [count] [--idle-seconds 60] [--concurrency 16] [--nodes 6] [--controller-qps 0] [--memory-limit-mib N] [--xds-samples 5]
 // A count of 0 runs 1 and 3 only and writes bench/results/operator-single.json.
 // --controller-qps raises the controller manager's client rate limit (0: upstream's 20/s), so that the floor and the
 // ProxyServices are not both held at that limit and the ratio shows what the operator itself costs.
+// --memory-limit-mib: the operator's V8 heap is sized as Node sizes it under this container memory limit (default:
+// the chart's, resources.limits.memory), as the image runs in a cluster; 0 leaves Node's defaults for this machine,
+// as the runs before 2026-12-04 did (bench/operator/deployed-heap.ts says what differs).
 //   -> prints a summary and writes bench/results/operator.json
 // It runs on a control plane of its own with --nodes simulated nodes (3 nodes hold at most 750 pods, fewer
 // than 1,000 proxies), so it neither disturbs nor is disturbed by other users of the shared cluster. The bulk
@@ -22,6 +25,7 @@ import { performance } from "node:perf_hooks";
 import type { KubeObject } from "../../src/kube/object.js";
 import { createTestNamespace } from "../../test/integration/support/cluster.js";
 import { useIstioCluster } from "../../test/integration/istio/support.js";
+import { chartMemoryLimitMiB, heapFlagsForLimit } from "./deployed-heap.js";
 import { measureXdsTakeover } from "./xds-takeover.js";
 import { PrivateCluster } from "../../test/integration/cluster/local-cluster.js";
 import { waitFor } from "../../test/support/wait-for.js";
@@ -50,9 +54,7 @@ const idleSeconds = flag("--idle-seconds", 60);
 const concurrency = flag("--concurrency", 16);
 const nodes = flag("--nodes", 6);
 const controllerQPS = flag("--controller-qps", 0);
-// V8's semi-space size (MiB) for the operator, 0 for Node's default. 1 MiB cuts the idle RSS by ~25 MiB, but
-// under the 1,000-ProxyService load it doubled the CPU and raised the peak (objects promoted early): off.
-const semiSpaceMiB = flag("--semi-space-mib", 0);
+const memoryLimitMiB = flag("--memory-limit-mib", chartMemoryLimitMiB(repoRoot));
 const xdsSamples = flag("--xds-samples", 5);
 const samples = 20;
 
@@ -180,7 +182,8 @@ async function benchmark(): Promise<void> {
   // (whose in-process compiler would add to the RSS we report).
   execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: repoRoot, stdio: "inherit" });
   process.env.PROXY_SERVICE_MAIN = path.join(repoRoot, "dist/cli/main.js");
-  if (semiSpaceMiB > 0) process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ""} --max-semi-space-size=${semiSpaceMiB}`.trim();
+  const heapFlags = memoryLimitMiB > 0 ? heapFlagsForLimit(memoryLimitMiB) : [];
+  if (heapFlags.length > 0) process.env.NODE_OPTIONS = [process.env.NODE_OPTIONS ?? "", ...heapFlags].join(" ").trim();
   await installCrdAndRole();
   const single = await createTestNamespace("bench-op-single", currentAdminKubeConfig());
   const bulk = await createTestNamespace("bench-op-bulk", currentAdminKubeConfig());
@@ -191,7 +194,7 @@ async function benchmark(): Promise<void> {
   const result: Record<string, unknown> = {
     date: new Date().toISOString(),
     host: { cpus: os.cpus().length, node: process.version },
-    operator: `dist/cli/main.js (compiled)${semiSpaceMiB > 0 ? `, NODE_OPTIONS=--max-semi-space-size=${semiSpaceMiB}` : ""}`,
+    operator: `dist/cli/main.js (compiled)${heapFlags.length > 0 ? `, V8 heap as under a ${memoryLimitMiB} Mi memory limit (${heapFlags.join(" ")})` : ", Node's default heap for this machine"}`,
     cluster: `a private local control plane with ${nodes} simulated nodes`,
     controllerManagerQPS: controllerQPS > 0 ? controllerQPS : "default (20, burst 30)",
     concurrency,

@@ -1,6 +1,8 @@
 import type { V1ManagedFieldsEntry, V1Service } from "@kubernetes/client-node";
 import type { KubeObject } from "../kube/object.js";
 import { isControlledByProxyService } from "../api/ownership.js";
+import { Resources, type ResourceType } from "../kube/resources.js";
+import type { DeploymentRollout } from "./rollout.js";
 
 // What each cache keeps of an object, in one place: the informers apply these to every object as it arrives
 // (each list page, each watch event), so only the kept part is ever retained. docs/operator.md, "Caches",
@@ -9,13 +11,48 @@ import { isControlledByProxyService } from "../api/ownership.js";
 const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 
 /**
+ * One copy of each string the cached objects repeat: every object of a namespace names it, and each owned
+ * object names its ProxyService and carries the same labels, but JSON.parse gives each its own copy. At 1,000
+ * ProxyServices these copies were several MiB of the heap (issue 17). Cleared when full, so it stays bounded
+ * whatever the churn: the strings the caches hold stay valid, later ones are pooled afresh.
+ */
+const pool = new Map<string, string>();
+const POOL_LIMIT = 20_000;
+
+export function intern(s: string): string {
+  const known = pool.get(s);
+  if (known !== undefined) return known;
+  if (pool.size >= POOL_LIMIT) pool.clear();
+  pool.set(s, s);
+  return s;
+}
+
+/** How many strings the pool holds now (tests: it grows with the distinct values, never past its limit). */
+export const internedCount = (): number => pool.size;
+
+const internValues = (record: Readonly<Record<string, string>> | undefined): Record<string, string> | undefined =>
+  record === undefined || record === null ? record : Object.fromEntries(Object.entries(record).map(([k, v]) => [k, typeof v === "string" ? intern(v) : v]));
+
+/**
  * Drops from a cached object what the reconciler never reads (managedFields, kubectl's last-applied copy),
- * as client-go's TransformStripManagedFields does: they are often most of an object's size.
+ * as client-go's TransformStripManagedFields does: they are often most of an object's size. The namespace,
+ * the label values and the owner references share one copy of each string (`intern`).
  */
 export function slim<T extends KubeObject>(obj: T): T {
-  const { managedFields: _managedFields, annotations, ...metadata } = obj.metadata;
+  const { managedFields: _managedFields, annotations, labels, ownerReferences, ...metadata } = obj.metadata;
   const kept = annotations && LAST_APPLIED in annotations ? Object.fromEntries(Object.entries(annotations).filter(([k]) => k !== LAST_APPLIED)) : annotations;
-  return { ...obj, metadata: { ...metadata, ...(kept ? { annotations: kept } : {}) } };
+  return {
+    ...obj,
+    metadata: {
+      ...metadata,
+      ...(typeof metadata.namespace === "string" ? { namespace: intern(metadata.namespace) } : {}),
+      ...(labels !== undefined ? { labels: internValues(labels) } : {}),
+      ...(kept ? { annotations: kept } : {}),
+      ...(ownerReferences !== undefined && ownerReferences !== null
+        ? { ownerReferences: ownerReferences.map((r) => ({ ...r, apiVersion: intern(r.apiVersion), kind: intern(r.kind), name: intern(r.name), uid: intern(r.uid) })) }
+        : {}),
+    },
+  };
 }
 
 type FieldsV1 = Record<string, Record<string, unknown> | undefined>;
@@ -61,7 +98,7 @@ interface DestinationRuleFields {
  * its TLS modes, creationTimestamp for istiod's order). Users' rules are cached in every namespace.
  */
 export function slimDestinationRule(rule: KubeObject): KubeObject {
-  if (isControlledByProxyService(rule)) return slim(rule);
+  if (isControlledByProxyService(rule)) return slimWithoutStatus(rule);
   const spec = (rule as DestinationRuleFields).spec;
   const policy = spec?.trafficPolicy;
   const { name, namespace, uid, resourceVersion, creationTimestamp } = rule.metadata;
@@ -93,4 +130,45 @@ export function slimDestinationRule(rule: KubeObject): KubeObject {
 export function slimAuthorizationPolicy(policy: KubeObject): KubeObject {
   const { status: _status, ...rest } = slim(policy) as KubeObject & { status?: unknown };
   return rest;
+}
+
+/**
+ * An owned object whose status no reader uses (HPA, PodDisruptionBudget, ServiceAccount, Istio's kinds): slim
+ * and without status. The plan compares only the fields it renders, and it renders no status. At 1,000
+ * ProxyServices the HPAs' status (three conditions with long messages, current metrics) was a third of their
+ * cache (issue 17).
+ */
+export function slimWithoutStatus(obj: KubeObject): KubeObject {
+  const { status: _status, ...rest } = slim(obj) as KubeObject & { status?: unknown };
+  return rest;
+}
+
+/**
+ * A proxy Deployment: slim, and of its status only what the rollout rule (rollout.ts) and the Deployment's
+ * problem (plan.ts) read: the replica counts, the observed generation and each condition's type, status,
+ * reason and message (not their times).
+ */
+export function slimDeployment(deployment: KubeObject): KubeObject {
+  const { status, ...rest } = slim(deployment) as KubeObject & Pick<DeploymentRollout, "status">;
+  if (status === undefined || status === null) return rest;
+  const { observedGeneration, replicas, updatedReplicas, availableReplicas, conditions } = status;
+  return {
+    ...rest,
+    status: {
+      ...(observedGeneration !== undefined ? { observedGeneration } : {}),
+      ...(replicas !== undefined ? { replicas } : {}),
+      ...(updatedReplicas !== undefined ? { updatedReplicas } : {}),
+      ...(availableReplicas !== undefined ? { availableReplicas } : {}),
+      ...(conditions !== undefined && conditions !== null
+        ? { conditions: conditions.map(({ type, status: s, reason, message }) => ({ type, status: s, ...(reason !== undefined ? { reason } : {}), ...(message !== undefined ? { message } : {}) })) }
+        : {}),
+    },
+  } as KubeObject;
+}
+
+/** The transform of each owned kind's cache (caches.ts, OWNED_KINDS). */
+export function ownedTransform(resource: ResourceType): (obj: KubeObject) => KubeObject {
+  if (resource === Resources.deployment) return slimDeployment;
+  if (resource === Resources.destinationRule) return slimDestinationRule;
+  return slimWithoutStatus;
 }

@@ -7,7 +7,7 @@ import type { KubeObject } from "../kube/object.js";
 import { Resources, type ResourceType } from "../kube/resources.js";
 import { Informer, type InformerDeps, type Scope } from "../runtime/informer.js";
 import type { StoreReader } from "../runtime/store.js";
-import { slim, slimAuthorizationPolicy, slimDestinationRule, slimService } from "./cache-transforms.js";
+import { ownedTransform, slim, slimAuthorizationPolicy, slimService } from "./cache-transforms.js";
 import { summarizeEndpointSlice, type EndpointSliceSummary } from "./endpoint-slices.js";
 import { NamespaceScopes, type ScopedCache } from "./namespace-scopes.js";
 import { PROXY_POD_SELECTOR, summarizeProxyPod, type ProxyPodSummary } from "./proxy-pods.js";
@@ -72,10 +72,9 @@ export function newCacheInformers(scopes: readonly Scope[], deps: InformerDeps):
   // Owned kinds: only our objects are cached (label selector), so the cache stays small on big clusters.
   // DestinationRules are the exception: the users' are cached too, in every watched namespace, stripped to
   // what the DestinationRules condition reads (a user's rule anywhere can take our place).
-  const owned = OWNED_KINDS.map((r) =>
-    r === Resources.destinationRule
-      ? new Informer<KubeObject>(r, scopes, deps, undefined, slimDestinationRule)
-      : new Informer<KubeObject>(r, scopes, deps, `${Labels.managedBy}=${OPERATOR_NAME}`, slim),
+  // Each kind keeps only what its readers use, status included (cache-transforms.ts).
+  const owned = OWNED_KINDS.map(
+    (r) => new Informer<KubeObject>(r, scopes, deps, r === Resources.destinationRule ? undefined : `${Labels.managedBy}=${OPERATOR_NAME}`, ownedTransform(r)),
   );
   const destinationRules = owned.find((i) => i.resource === Resources.destinationRule)!;
   // The user's kinds that a reconcile reads in its own namespace only: cached in the namespaces that hold a

@@ -13,7 +13,7 @@ import type { Caches } from "./caches.js";
 import { concernsProxyService } from "./destination-rules.js";
 import { readyEndpointsOf } from "./endpoint-slices.js";
 import { givenUpUntil, type RevertHistory, type RevertTracker } from "./reverts.js";
-import type { FallbackTracker } from "./availability.js";
+import type { FallbackTracker, ServiceEndpoints } from "./availability.js";
 import type { ProxyPodSummary } from "./proxy-pods.js";
 
 /** What a reconcile knows about the cluster, read from the caches only: the input of planFor. */
@@ -40,8 +40,12 @@ export interface Observed {
   readonly reverts: RevertHistory;
   /** This ProxyService's proxy pods (their readiness and why not): what the availability rule judges. */
   readonly proxyPods: readonly ProxyPodSummary[];
+  /** Ready endpoints of spec.serviceName's own EndpointSlices, and when we last wrote it (availability.ts). */
+  readonly serviceEndpoints: ServiceEndpoints;
   /** How often spec.serviceName fell back within the flap window (availability.ts). */
   readonly recentFallbacks: number;
+  /** How long ago spec.serviceName last fell back, as this operator saw it; Infinity if it did not. */
+  readonly sinceLastFallbackMs: number;
   /** The clock at this observation (ms since the epoch), so that the plan stays pure. */
   readonly now: number;
 }
@@ -79,7 +83,9 @@ export function observe(
     selectorManagers: selectorManagers(service),
     reverts: memory.reverts.history(key, generation, service?.metadata?.resourceVersion, memory.now, givenUpUntil(proxyService)),
     proxyPods: caches.proxyPods.list(namespace).filter((p) => p.metadata.labels?.[Labels.proxy] === proxySelectorValue(namespace, proxyService.metadata.name ?? "")),
+    serviceEndpoints: { service: serviceName, ready: readyEndpointsOf(caches.endpointSlices, namespace, serviceName), writtenAt: lastWrittenByUs(service) },
     recentFallbacks: memory.fallbacks.recent(key, memory.now),
+    sinceLastFallbackMs: memory.fallbacks.sinceLast(key, memory.now),
     now: memory.now,
   };
 }
@@ -97,6 +103,12 @@ export function ownedObjects(proxyService: ProxyService & KubeObject, caches: Ca
     for (const o of store.ownedBy(uid)) owned.set(ownedKey(o.kind, o.metadata.name), o);
   }
   return owned;
+}
+
+/** When our field manager last changed the Service's selector entry (managedFields keep whole seconds); undefined if never. */
+function lastWrittenByUs(service: V1Service | undefined): number | undefined {
+  const ours = (service?.metadata?.managedFields ?? []).filter((m) => m.manager === FIELD_MANAGER && m.time !== undefined);
+  return ours.length === 0 ? undefined : Math.max(...ours.map((m) => timeOf(m.time)));
 }
 
 /** Field managers, other than ours, that own the Service's selector (from managedFields), newest first. */

@@ -127,9 +127,10 @@ function planApply(proxyService: DefaultedProxyService, observed: Observed, stat
   deletes.push(...unwanted(observed.owned, owned));
 
   const status = { ...facts, targetCreated: state.targetService !== undefined };
-  const proxies = proxyView(observed.proxyPods, observed.now, deploymentProblem(proxyService, observed));
   const serviceState = serviceStateOfObserved(proxyService, observed);
-  const decision = decideAvailability(serviceState, proxies, observed.recentFallbacks);
+  // While taken over, the Service's own EndpointSlices have the last word: Ready pods it does not list reach no caller.
+  const proxies = proxyView(observed.proxyPods, observed.now, deploymentProblem(proxyService, observed), serviceState === "TakenOver" ? observed.serviceEndpoints : undefined);
+  const decision = decideAvailability(serviceState, proxies, observed.recentFallbacks, observed.sinceLastFallbackMs);
   const modified = state.takeover.mode === "Modified";
   const actual = observed.service as KubeObject | undefined;
   const needs = (service: KubeObject): boolean => actual === undefined || !isSubset(service, actual);
@@ -152,7 +153,7 @@ function planApply(proxyService: DefaultedProxyService, observed: Observed, stat
     const because =
       decision.kind === "fallBack"
         ? `no proxy pod serves: ${proxies.cause}`
-        : `proxy pods serve again, but it is taken over again only once one has been Ready for ${Math.round(decision.holdMs / 1000)} s (it fell back ${observed.recentFallbacks} time(s) in the last ${FLAP_WINDOW_MS / 60_000} minutes)`;
+        : `proxy pods serve again, but it is taken over again only once one has been Ready, and the fallback has lasted, ${Math.round(decision.holdMs / 1000)} s (it fell back ${observed.recentFallbacks} time(s) in the last ${FLAP_WINDOW_MS / 60_000} minutes)`;
     const message = fellBackMessage(proxyService, because);
     const fallback = actual === undefined ? undefined : renderFallbackService(proxyService, actual, observed.record, observed.target);
     if (fallback !== undefined && needs(fallback as KubeObject)) applies.push(fallbackApply(proxyService, fallback as KubeObject, message));
@@ -214,7 +215,7 @@ function planApply(proxyService: DefaultedProxyService, observed: Observed, stat
     status: { ...status, takeover: { service: spec.serviceName, mode: state.takeover.mode, state: "TakenOver" } },
     ...(revertedBy !== undefined ? { revertedBy } : {}),
     ...(decision.again && needs(takeover) ? { transition: "tookOverAgain" as const } : {}),
-    next: Outcome.done(),
+    next: proxies.recheckAfterMs === undefined ? Outcome.done() : Outcome.requeueAfter(proxies.recheckAfterMs, Reasons.Ready),
   };
 }
 

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { REPORTING_CONTROLLER } from "../api/names.js";
 import type { KubeObject } from "./object.js";
 import type { Writer } from "./client.js";
@@ -41,7 +41,8 @@ export class EventRecorder implements EventPublisher {
   }
 
   async publish(regarding: KubeObject, e: EventInput): Promise<void> {
-    const dedupKey = `${regarding.metadata.uid}/${regarding.metadata.resourceVersion}/${e.reason}/${e.note}`;
+    // A digest, not the text: the notes are sentences, and at 1,000 ProxyServices the keys were 2 MiB (issue 17).
+    const dedupKey = createHash("sha256").update(`${regarding.metadata.uid}/${regarding.metadata.resourceVersion}/${e.reason}/${e.note}`).digest("base64");
     const now = Date.now();
     const last = this.#recent.get(dedupKey);
     if (last !== undefined && now - last < 600_000) return;

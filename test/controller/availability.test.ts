@@ -3,6 +3,7 @@ import { Reasons } from "../../src/api/conditions.js";
 import { withDefaults } from "../../src/api/defaults.js";
 import { Annotations } from "../../src/api/takeover.js";
 import {
+  ENDPOINTS_GRACE_MS,
   FallbackTracker,
   FLAP_WINDOW_MS,
   MAX_HOLD_MS,
@@ -37,6 +38,11 @@ describe("decideAvailability", () => {
     expect(decideAvailability("FellBack", view(1, 2_000), 1)).toEqual({ kind: "holdFallback", retryAfterMs: STABLE_READY_MS - 2_000, holdMs: STABLE_READY_MS });
     expect(decideAvailability("FellBack", view(1, STABLE_READY_MS), 1)).toEqual({ kind: "takeOver", again: true });
   });
+  it("counts the fallback's own age too: pods Ready all along (the Service did not list them) wait out the hold", () => {
+    expect(decideAvailability("FellBack", view(1, 60_000), 1, 30)).toEqual({ kind: "holdFallback", retryAfterMs: STABLE_READY_MS - 30, holdMs: STABLE_READY_MS });
+    expect(decideAvailability("FellBack", view(1, 60_000), 1, STABLE_READY_MS)).toEqual({ kind: "takeOver", again: true });
+    expect(decideAvailability("FellBack", view(1, 60_000), 1)).toEqual({ kind: "takeOver", again: true }); // a new leader did not see it
+  });
   it("doubles the hold for each fallback within the window, up to the maximum", () => {
     expect(holdTime(0)).toBe(STABLE_READY_MS);
     expect(holdTime(1)).toBe(STABLE_READY_MS);
@@ -63,6 +69,20 @@ describe("proxyView", () => {
   it("says so when no pod exists", () => {
     expect(proxyView([], T0, undefined).cause).toBe("no proxy pod exists");
   });
+  it("trusts Ready pods the taken-over Service does not list for ENDPOINTS_GRACE_MS after our write, then counts none as serving", () => {
+    const pods = [proxyPod("Ready", "p1", T0)];
+    const unlisted = { service: "sn0", ready: 0, writtenAt: T0 + 10_000 };
+    const soon = proxyView(pods, T0 + 10_500, undefined, unlisted);
+    expect(soon.serving).toBe(1);
+    expect(soon.recheckAfterMs).toBe(ENDPOINTS_GRACE_MS - 500);
+    const late = proxyView(pods, T0 + 10_000 + ENDPOINTS_GRACE_MS, undefined, unlisted);
+    expect(late.serving).toBe(0);
+    expect(late.recheckAfterMs).toBeUndefined();
+    expect(late.cause).toBe('Service "sn0" lists no ready endpoint 2 s after the takeover although pod(s) "p1" are Ready (the EndpointSlice controller has not caught up), so callers would reach nothing');
+    // Listed: nothing to add. Written at an unknown time: no grace.
+    expect(proxyView(pods, T0 + 10_500, undefined, { ...unlisted, ready: 1 })).toEqual(proxyView(pods, T0 + 10_500, undefined));
+    expect(proxyView(pods, T0, undefined, { ...unlisted, writtenAt: undefined }).serving).toBe(0);
+  });
 });
 
 describe("serviceStateOf", () => {
@@ -81,6 +101,8 @@ describe("FallbackTracker", () => {
     t.record("ns/a", T0);
     t.record("ns/a", T0 + 1000);
     expect(t.recent("ns/a", T0 + 2000)).toBe(2);
+    expect(t.sinceLast("ns/a", T0 + 2000)).toBe(1000);
+    expect(t.sinceLast("ns/b", T0 + 2000)).toBe(Infinity);
     expect(t.recent("ns/a", T0 + FLAP_WINDOW_MS + 500)).toBe(1);
     t.forget("ns/a");
     expect(t.recent("ns/a", T0)).toBe(0);
@@ -149,6 +171,19 @@ describe("planFor and the availability rule", () => {
     expect(later.transition).toBe("tookOverAgain");
     expect(later.revertedBy).toBeUndefined(); // our own fallback is not a revert by another tool
     expect(later.ready.status).toBe("True");
+  });
+
+  it("falls back from Ready pods that the Service's EndpointSlices have not listed within the grace, and looks again within it", () => {
+    const unlisted = (now: number) => observed({ service: takenOver as typeof app, owned, proxyPods: [proxyPod("Ready", "p1", T0)], serviceEndpoints: { service: "sn0", ready: 0, writtenAt: T0 }, now });
+    const within = planFor(ps, unlisted(T0 + 500));
+    expect(within.applies).toEqual([]);
+    expect(within.ready.status).toBe("True");
+    expect(within.next).toEqual({ kind: "requeueAfter", ms: ENDPOINTS_GRACE_MS - 500, reason: Reasons.Ready });
+    const after = planFor(ps, unlisted(T0 + ENDPOINTS_GRACE_MS));
+    expect(after.transition).toBe("fellBack");
+    expect(after.ready).toMatchObject({ status: "False", reason: Reasons.FellBack });
+    expect(after.ready.message).toContain("the EndpointSlice controller has not caught up");
+    expect((after.applies.find((a) => a.object.metadata.name === "sn0")?.object.spec as { selector?: object }).selector).toEqual({ app: "s0" });
   });
 
   it("waits for the first proxy as a Normal ProxyNotAvailable, naming the cause", () => {

@@ -1,6 +1,8 @@
 import type { V1Service } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { slim, slimAuthorizationPolicy, slimDestinationRule, slimService } from "../../src/controller/cache-transforms.js";
+import { intern, internedCount, ownedTransform, slim, slimAuthorizationPolicy, slimDeployment, slimDestinationRule, slimService } from "../../src/controller/cache-transforms.js";
+import { rolloutCondition, type DeploymentRollout } from "../../src/controller/rollout.js";
+import { Resources } from "../../src/kube/resources.js";
 import { FIELD_MANAGER } from "../../src/api/names.js";
 import type { KubeObject } from "../../src/kube/object.js";
 
@@ -80,5 +82,93 @@ describe("cache transforms", () => {
   it("an AuthorizationPolicy loses its status and managedFields, and keeps its spec", () => {
     const policy = { apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name: "p", namespace: "ns", managedFields: [{}] }, spec: { action: "DENY" }, status: { validationMessages: [] } } as KubeObject;
     expect(slimAuthorizationPolicy(policy)).toEqual({ apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: { name: "p", namespace: "ns" }, spec: { action: "DENY" } });
+  });
+
+  it("a proxy Deployment keeps its spec and of its status what the rollout rule reads, with the same outcome", () => {
+    const deployment = (status: Record<string, unknown>): KubeObject =>
+      ({
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "ps", namespace: "ns", generation: 3, managedFields: [{ manager: "m" }] },
+        spec: { replicas: 2, template: { spec: { containers: [{ name: "istio-proxy", image: "auto", imagePullPolicy: "IfNotPresent" }] } } },
+        status,
+      }) as unknown as KubeObject;
+    const condition = (type: string, status: string, reason: string, message: string): Record<string, string> => ({
+      type,
+      status,
+      reason,
+      message,
+      lastUpdateTime: "2026-01-01T00:00:00Z",
+      lastTransitionTime: "2026-01-01T00:00:00Z",
+    });
+    const statuses = [
+      { observedGeneration: 3, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2, conditions: [condition("Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability.")] },
+      { observedGeneration: 2, replicas: 3, updatedReplicas: 1, availableReplicas: 2, unavailableReplicas: 1, conditions: [condition("Progressing", "True", "ReplicaSetUpdated", "progressing")] },
+      { observedGeneration: 3, replicas: 2, updatedReplicas: 1, conditions: [condition("Progressing", "False", "ProgressDeadlineExceeded", "too slow")] },
+      { observedGeneration: 3, conditions: [condition("ReplicaFailure", "True", "FailedCreate", "exceeded quota")] },
+    ];
+    for (const status of statuses) {
+      const original = deployment(status);
+      const kept = slimDeployment(original);
+      expect((kept as unknown as { spec: unknown }).spec).toEqual((original as unknown as { spec: unknown }).spec);
+      expect("managedFields" in kept.metadata).toBe(false);
+      expect(rolloutCondition(kept as unknown as DeploymentRollout, [], 1)).toEqual(rolloutCondition(original as unknown as DeploymentRollout, [], 1));
+      const keptStatus = (kept as unknown as { status: { conditions: Record<string, string>[] } }).status;
+      expect(keptStatus.conditions).toEqual(status.conditions.map(({ type, status: s, reason, message }) => ({ type, status: s, reason, message })));
+      expect(Object.keys(keptStatus).every((k) => ["observedGeneration", "replicas", "updatedReplicas", "availableReplicas", "conditions"].includes(k))).toBe(true);
+    }
+    expect("status" in slimDeployment(deployment({}) as KubeObject & { status?: unknown })).toBe(true);
+    const { status: _none, ...noStatus } = deployment({}) as KubeObject & { status?: unknown };
+    expect("status" in slimDeployment(noStatus)).toBe(false);
+  });
+
+  it("the other owned kinds lose status (no reader) and keep their spec; each kind gets its transform", () => {
+    const hpa = {
+      apiVersion: "autoscaling/v2",
+      kind: "HorizontalPodAutoscaler",
+      metadata: { name: "ps", namespace: "ns", managedFields: [{}] },
+      spec: { minReplicas: 1, maxReplicas: 5 },
+      status: { currentReplicas: 1, desiredReplicas: 1, conditions: [{ type: "AbleToScale", status: "True", message: "the HPA controller was able to get the target's current scale" }] },
+    } as KubeObject;
+    expect(ownedTransform(Resources.hpa)(hpa)).toEqual({ apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler", metadata: { name: "ps", namespace: "ns" }, spec: { minReplicas: 1, maxReplicas: 5 } });
+    const pdb = { apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: { name: "ps", namespace: "ns" }, spec: { minAvailable: 1 }, status: { disruptionsAllowed: 1 } } as KubeObject;
+    expect(ownedTransform(Resources.pdb)(pdb)).toEqual({ apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: { name: "ps", namespace: "ns" }, spec: { minAvailable: 1 } });
+    expect(ownedTransform(Resources.deployment)).toBe(slimDeployment);
+    expect(ownedTransform(Resources.destinationRule)).toBe(slimDestinationRule);
+    const ours = {
+      apiVersion: "networking.istio.io/v1",
+      kind: "DestinationRule",
+      metadata: { name: "ps", namespace: "ns", ownerReferences: [{ apiVersion: "msvcbench.io/v1alpha1", kind: "ProxyService", name: "ps", uid: "p", controller: true }] },
+      spec: { host: "h", trafficPolicy: { loadBalancer: { simple: "LEAST_REQUEST" } } },
+      status: { validationMessages: [] },
+    } as KubeObject;
+    expect("status" in slimDestinationRule(ours)).toBe(false);
+    expect((slimDestinationRule(ours) as unknown as { spec: unknown }).spec).toEqual((ours as unknown as { spec: unknown }).spec);
+  });
+
+  it("slim keeps the namespace, labels and owner references as they are, pooling each distinct string once", () => {
+    const deployment = (name: string, owner: string): KubeObject => ({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: {
+        name,
+        namespace: "bench-ns",
+        labels: { "app.kubernetes.io/managed-by": "proxy-service-operator", "app.kubernetes.io/instance": owner },
+        ownerReferences: [{ apiVersion: "msvcbench.io/v1alpha1", kind: "ProxyService", name: owner, uid: `uid-${owner}`, controller: true }],
+      },
+    });
+    const original = deployment("a", "ps-0");
+    expect(slim(original).metadata).toEqual(original.metadata);
+    const before = internedCount();
+    // 100 objects of 10 owners: namespace, the managed-by value, apiVersion, kind, and each owner's name and uid.
+    for (let i = 0; i < 100; i++) slim(deployment(`d-${i}`, `ps-${i % 10}`));
+    expect(internedCount() - before).toBeLessThanOrEqual(2 * 10);
+    expect(internedCount() - before).toBeGreaterThan(0);
+  });
+
+  it("the string pool stays bounded: it starts afresh when full", () => {
+    for (let i = 0; i < 25_000; i++) intern(`value-${i}`);
+    expect(internedCount()).toBeLessThanOrEqual(20_000);
+    expect(intern("value-24999")).toBe("value-24999");
   });
 });

@@ -44,7 +44,10 @@ export function observed(partial: Partial<Observed> = {}): Observed {
     otherDestinationRules: [],
     proxyPods: [],
     recentFallbacks: 0,
+    sinceLastFallbackMs: Infinity,
     now: 0,
+    // By default the EndpointSlice controller has caught up: the Service lists every serving proxy pod.
+    serviceEndpoints: { service: "sn0", ready: (partial.proxyPods ?? []).filter((p) => p.serving).length, writtenAt: undefined },
     ...observeRecord(partial.service),
     ...partial,
   };

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrivateCluster } from "../cluster/local-cluster.js";
 import { installCrdAndRole, useCluster } from "../operator/support.js";
+import { ENDPOINTS_GRACE_MS } from "../../../src/controller/availability.js";
 import { runChaos } from "./chaos.js";
 
 // Issue 16, part 5, in CI: at least 100 seeded faults against 5 ProxyServices on a private cluster (faults
@@ -40,9 +41,10 @@ describe("chaos: seeded faults against 5 ProxyServices", () => {
       // act. A fallback falls due within 2 s of the last serving proxy endpoint leaving (the benchmark's p99 is
       // under 1 s; a loaded CI machine gets the margin).
       expect(s.longestWorseThanWithoutMs, why).toBeLessThanOrEqual(WORSE_BOUND_MS);
-      // While the API server restarts nobody can write; from its return, the same bound plus one lease
-      // retry (the leader may have lost its 4 s lease meanwhile and exited; the standby takes over).
-      expect(s.longestWorseAfterApiServerRestartMs, why).toBeLessThanOrEqual(WORSE_BOUND_MS + LEASE_RETRY_MS);
+      // While the API server restarts nobody can write; once it is back, the same bound plus one lease retry
+      // (the leader may have lost its 4 s lease meanwhile and exited; the standby takes over) plus the grace given
+      // to the EndpointSlice controller, which can be seconds behind after the restart.
+      expect(s.longestWorseAfterApiServerRestartMs, why).toBeLessThanOrEqual(WORSE_BOUND_MS + LEASE_RETRY_MS + ENDPOINTS_GRACE_MS);
       // A node that dies under the Service's last serving proxy: the proxy reads Ready until the node is declared
       // unreachable, so no operator can act sooner (docs/operator.md, "Node failures"). Reported, and bounded
       // by the node-lifecycle controller: it must end once the node's pods are marked, not last the chaos.

@@ -65,7 +65,9 @@ export class EndpointTimeline {
     };
     this.#controller = await new k8s.Watch(currentAdminKubeConfig()).watch(
       path,
-      { labelSelector, resourceVersion: list.metadata.resourceVersion },
+      // Ended by the server every 30 s and listed again: a watch that went quiet after an API server restart
+      // cannot hide the Service's state for long (the chaos benchmark saw minutes without an event).
+      { labelSelector, resourceVersion: list.metadata.resourceVersion, timeoutSeconds: 30 },
       (type: string, slice: Slice) => {
         if (type === "DELETED") this.#slices.delete(slice.metadata.name);
         else if (type === "ADDED" || type === "MODIFIED") this.#slices.set(slice.metadata.name, slice);
