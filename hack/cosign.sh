@@ -37,15 +37,8 @@ build() {
     "-w -s -X sigs.k8s.io/release-utils/version.gitVersion=$version -X sigs.k8s.io/release-utils/version.gitTreeState=clean"
 }
 
-case "${1:-}" in
-  --build) build ;;
-  --path)
-    build
-    echo "$bin"
-    ;;
-  *)
-    build
-    export TUF_ROOT="${TUF_ROOT:-$home/tuf}"
-    exec "$bin" "$@"
-    ;;
-esac
+cosign_env() {
+  export TUF_ROOT="${TUF_ROOT:-$home/tuf}"
+}
+
+go_tool_main build "$bin" cosign_env "$@"

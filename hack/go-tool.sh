@@ -58,3 +58,22 @@ go_tool_build_unlocked() { # NAME MODULE_DIR PACKAGE BIN LDFLAGS HASH
   echo "$hash" >"$bin.hash"
   echo "$name: built in $((SECONDS - started))s" >&2
 }
+
+# The command line the tools share: `--build` only builds, `--path` builds and prints BIN, anything else builds,
+# calls ENV_FN (the tool's own state directories) and runs BIN with the arguments.
+go_tool_main() { # BUILD_FN BIN ENV_FN ARGS...
+  local build_fn="$1" bin="$2" env_fn="$3"
+  shift 3
+  case "${1:-}" in
+    --build) "$build_fn" ;;
+    --path)
+      "$build_fn"
+      echo "$bin"
+      ;;
+    *)
+      "$build_fn"
+      "$env_fn"
+      exec "$bin" "$@"
+      ;;
+  esac
+}

@@ -30,17 +30,10 @@ build() {
     "-w -s -X helm.sh/helm/v4/internal/version.version=$version -X helm.sh/helm/v4/internal/version.gitTreeState=clean"
 }
 
-case "${1:-}" in
-  --build) build ;;
-  --path)
-    build
-    echo "$bin"
-    ;;
-  *)
-    build
-    export HELM_CONFIG_HOME="${HELM_CONFIG_HOME:-$home/config}"
-    export HELM_CACHE_HOME="${HELM_CACHE_HOME:-$home/cache}"
-    export HELM_DATA_HOME="${HELM_DATA_HOME:-$home/data}"
-    exec "$bin" "$@"
-    ;;
-esac
+helm_env() {
+  export HELM_CONFIG_HOME="${HELM_CONFIG_HOME:-$home/config}"
+  export HELM_CACHE_HOME="${HELM_CACHE_HOME:-$home/cache}"
+  export HELM_DATA_HOME="${HELM_DATA_HOME:-$home/data}"
+}
+
+go_tool_main build "$bin" helm_env "$@"

@@ -8,7 +8,7 @@ import { renderFallbackService } from "../render/services.js";
 import { isSubset } from "../kube/compare.js";
 import type { EventInput } from "../kube/events.js";
 import type { KubeObject } from "../kube/object.js";
-import { FLAP_WINDOW_MS, decideAvailability, proxyView, serviceStateOf, type ServiceState } from "./availability.js";
+import { FLAP_WINDOW_MS, decideAvailability, proxyView, serviceStateOf, type ProxyView, type ServiceState } from "./availability.js";
 import { ownedKey, type Observed } from "./observe.js";
 import { Outcome } from "../runtime/outcome.js";
 import { REVERT_WINDOW_MS, decideOnRevert, takeoverRevertedBy } from "./reverts.js";
@@ -128,8 +128,7 @@ function planApply(proxyService: DefaultedProxyService, observed: Observed, stat
 
   const status = { ...facts, targetCreated: state.targetService !== undefined };
   const serviceState = serviceStateOfObserved(proxyService, observed);
-  // While taken over, the Service's own EndpointSlices have the last word: Ready pods it does not list reach no caller.
-  const proxies = proxyView(observed.proxyPods, observed.now, deploymentProblem(proxyService, observed), serviceState === "TakenOver" ? observed.serviceEndpoints : undefined);
+  const proxies = proxiesOf(proxyService, observed, serviceState);
   const decision = decideAvailability(serviceState, proxies, observed.recentFallbacks, observed.sinceLastFallbackMs);
   const modified = state.takeover.mode === "Modified";
   const actual = observed.service as KubeObject | undefined;
@@ -237,6 +236,11 @@ function fallbackApply(proxyService: DefaultedProxyService, fallback: KubeObject
   };
 }
 
+/** The proxies as the availability rule judges them; while taken over, the Service's own EndpointSlices have the last word. */
+function proxiesOf(proxyService: DefaultedProxyService, observed: Observed, state: ServiceState): ProxyView {
+  return proxyView(observed.proxyPods, observed.now, deploymentProblem(proxyService, observed), state === "TakenOver" ? observed.serviceEndpoints : undefined);
+}
+
 /**
  * The fallback for a plan that renders nothing (spec refused, something missing): when spec.serviceName
  * selects this ProxyService's proxies and none serves. Undefined otherwise.
@@ -247,7 +251,7 @@ function fallbackIfNoProxyServes(
 ): { apply: PlannedApply; takeover: NonNullable<PlannedStatus["takeover"]> } | undefined {
   const service = observed.service;
   if (service === undefined || serviceStateOfObserved(proxyService, observed) !== "TakenOver") return undefined;
-  const proxies = proxyView(observed.proxyPods, observed.now, deploymentProblem(proxyService, observed));
+  const proxies = proxiesOf(proxyService, observed, "TakenOver");
   if (proxies.serving > 0) return undefined;
   const fallback = renderFallbackService(proxyService, service, observed.record, observed.target);
   if (fallback === undefined) return undefined;

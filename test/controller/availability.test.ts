@@ -201,6 +201,13 @@ describe("planFor and the availability rule", () => {
     expect(plan.applies.map((a) => a.object.metadata.name)).toEqual(["sn0"]);
     expect((plan.applies[0]?.object.spec as { selector?: object }).selector).toEqual({ app: "s0" });
     expect(plan.status.takeover?.state).toBe("FellBack");
+    // And from Ready pods the Service has not listed past the grace, the same rule as a plan that renders.
+    const unlisted = planFor(
+      refused,
+      observed({ service: takenOver as typeof app, owned, proxyPods: [proxyPod("Ready", "p1", T0)], serviceEndpoints: { service: "sn0", ready: 0, writtenAt: T0 }, now: T0 + ENDPOINTS_GRACE_MS }),
+    );
+    expect(unlisted.applies.map((a) => a.object.metadata.name)).toEqual(["sn0"]);
+    expect(unlisted.status.takeover?.state).toBe("FellBack");
   });
 
   it("reports the takeover and the serving proxies in an idle branch too", () => {
