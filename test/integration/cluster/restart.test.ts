@@ -134,11 +134,17 @@ describe("restarting a component", () => {
         spec: { containers: [{ name: "c", image: "registry.example/c:1" }] },
       },
     });
-    await waitFor(async () => isPodReady(await core.readNamespacedPod({ name: "slow-stop", namespace: ns.name })), {
+    const slowStop = await waitFor(async () => {
+      const p = await core.readNamespacedPod({ name: "slow-stop", namespace: ns.name });
+      return isPodReady(p) ? p : undefined;
+    }, {
       timeout: 60_000,
       description: "slow-stop Ready",
     });
-    const stop = await cluster.run("node", "stop", "local-node-3");
+    // The node to stop is one the pod does not run on: a stopped node's kubelet ends no termination.
+    const nodes = ["local-node-1", "local-node-2", "local-node-3"].filter((n) => n !== slowStop.spec?.nodeName);
+    const [running, stopped] = [nodes[0]!, nodes[1]!];
+    const stop = await cluster.run("node", "stop", stopped);
     expect(stop.code, stop.stderr).toBe(0);
     const leases = kc.makeApiClient(k8s.CoordinationV1Api);
     const renewed = async (node: string) =>
@@ -148,7 +154,7 @@ describe("restarting a component", () => {
 
     const restart = await cluster.run("restart", "-timeout", "60s", "kubelet-sim");
     expect(restart.code, restart.stderr).toBe(0);
-    const stoppedAt = await renewed("local-node-3");
+    const stoppedAt = await renewed(stopped);
     const restarted = Date.now();
     if (restarted - deleted < 13_000) {
       // The restarted kubelet read the termination from the pod: still under way.
@@ -165,11 +171,11 @@ describe("restarting a component", () => {
     expect(gone - deleted).toBeGreaterThanOrEqual(14_000);
     expect(gone - deleted).toBeLessThan(20_000);
     // The stopped node stayed stopped: the others renewed their Leases meanwhile, it did not.
-    const othersBefore = await renewed("local-node-1");
-    await waitFor(async () => (await renewed("local-node-1")) > othersBefore + 2_000, { timeout: 30_000, description: "local-node-1 renewing" });
-    expect(await renewed("local-node-3")).toBe(stoppedAt);
-    const start = await cluster.run("node", "start", "local-node-3");
+    const othersBefore = await renewed(running);
+    await waitFor(async () => (await renewed(running)) > othersBefore + 2_000, { timeout: 30_000, description: `${running} renewing` });
+    expect(await renewed(stopped)).toBe(stoppedAt);
+    const start = await cluster.run("node", "start", stopped);
     expect(start.code, start.stderr).toBe(0);
-    await waitFor(async () => (await renewed("local-node-3")) > stoppedAt, { timeout: 30_000, description: "local-node-3 renewing again" });
+    await waitFor(async () => (await renewed(stopped)) > stoppedAt, { timeout: 30_000, description: `${stopped} renewing again` });
   }, 180_000);
 });
