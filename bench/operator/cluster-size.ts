@@ -1,11 +1,12 @@
 // The operator's footprint against the size of the cluster around it (issue 17), on a private local control
 // plane. The cluster is filled in steps (by default 0, 2,000 and 10,000 extra Services in 20 namespaces, each
 // with one EndpointSlice of 10 endpoints, plus 500 users' DestinationRules and 200 AuthorizationPolicies once
-// the first Services are there), next to 10 ProxyServices in a namespace of their own. At each step the
-// operator is started as the image runs it (compiled, `node dist/cli/main.js run`, every namespace, leader
-// election on) and measured:
+// the first Services are there), next to 10 ProxyServices (or --proxy-services N) in a namespace of their own. At
+// each step the operator is started as the image runs it (compiled, `node dist/cli/main.js run`, every namespace,
+// leader election on, its V8 heap sized as Node sizes it under the chart's memory limit: bench/operator/deployed-heap.ts)
+// and measured:
 //   start until /readyz; peak RSS until ready; heap used at ready; steady RSS and heap (median of 5 samples
-//   after the 10 ProxyServices are Ready and 20 s of quiet); CPU seconds per minute while idle (30 s) and under 50
+//   after the ProxyServices are Ready and 20 s of quiet); CPU seconds per minute while idle (30 s) and under 50
 //   EndpointSlice updates per second of unrelated Services; the peak RSS during a forced relist (the API
 //   server is restarted: its new watch cache starts at the current revision, so every watch resumed from an
 //   older resourceVersion gets 410 Gone; the script checks that each kind was listed again); create -> Ready
@@ -13,6 +14,11 @@
 // Each number is printed with /proc/loadavg beside it: the machine is shared.
 //
 // Usage: npx tsx bench/operator/cluster-size.ts [--sizes 0,2000,10000] [--compare DIR] [--churn-seconds 60]
+//          [--proxy-services 10] [--nodes N] [--memory-limit-mib N]
+//   --proxy-services N: with more than 100, each ProxyService asks for one proxy (as bench/operator/run.ts does), and
+//   the cluster gets 6 simulated nodes unless --nodes says otherwise (3 nodes hold at most 750 pods).
+//   --memory-limit-mib: the memory limit the operator's heap is sized for (default: the chart's; 0: Node's defaults
+//   for this machine, as the runs before 2026-12-04 did).
 //   --compare DIR: also measure the operator built in DIR (its dist/cli/main.js) at each step, in the same
 //   cluster, right before this work tree's: the baseline (e.g. a build of main).
 //   -> prints a table and writes bench/results/operator-cluster-size.json
@@ -25,6 +31,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { KubeObject } from "../../src/kube/object.js";
 import { PrivateCluster } from "../../test/integration/cluster/local-cluster.js";
+import { chartMemoryLimitMiB, heapFlagsForLimit } from "./deployed-heap.js";
 import { createTestNamespace } from "../../test/integration/support/cluster.js";
 import { waitFor } from "../../test/support/wait-for.js";
 import {
@@ -51,7 +58,12 @@ const sizes = (option("--sizes") ?? "0,2000,10000").split(",").map(Number);
 const compareDir = option("--compare");
 const churnSeconds = Number(option("--churn-seconds") ?? 60);
 const NAMESPACES = 20;
-const PROXY_SERVICES = 10;
+const PROXY_SERVICES = Number(option("--proxy-services") ?? 10);
+const NODES = Number(option("--nodes") ?? (PROXY_SERVICES > 100 ? 6 : 3));
+const memoryLimitMiB = Number(option("--memory-limit-mib") ?? chartMemoryLimitMiB(repoRoot));
+const heapFlags = memoryLimitMiB > 0 ? heapFlagsForLimit(memoryLimitMiB) : [];
+/** How long the ProxyServices may take to be Ready: the controller manager makes about 4 proxies a second here. */
+const READY_TIMEOUT_MS = Math.max(300_000, PROXY_SERVICES * 1_000);
 const CHURN_PER_SECOND = 50;
 const USER_RULES = 500;
 const USER_POLICIES = 200;
@@ -163,9 +175,8 @@ const psPath = (ns: string, name = ""): string => `/apis/msvcbench.io/v1alpha1/n
 
 async function proxyService(ns: string, name: string): Promise<void> {
   await retrying(() => apply({ apiVersion: "v1", kind: "Service", metadata: { name: `svc-${name}` }, spec: { selector: { app: name }, ports: [{ name: "http", port: 80, targetPort: 8080 }] } }, ns));
-  await retrying(() =>
-    apply({ apiVersion: "msvcbench.io/v1alpha1", kind: "ProxyService", metadata: { name }, spec: { serviceName: `svc-${name}`, port: 80, resources: { requests: { cpu: "10m", memory: "16Mi" } } } }, ns),
-  );
+  const spec = { serviceName: `svc-${name}`, port: 80, resources: { requests: { cpu: "10m", memory: "16Mi" } }, ...(PROXY_SERVICES > 100 ? { autoscaling: { minReplicas: 1 } } : {}) };
+  await retrying(() => apply({ apiVersion: "msvcbench.io/v1alpha1", kind: "ProxyService", metadata: { name }, spec }, ns));
 }
 
 const allReady = async (ns: string, count: number): Promise<boolean> =>
@@ -190,7 +201,7 @@ async function startOperator(main: string, kubeconfig: string, leaseNs: string, 
   // Leader election on, as in the image, but with the lease of test/integration/operator/apiserver-restart.test.ts,
   // so that the forced relist's API server restart (slow on a busy machine) does not cost the leadership too.
   const flags = ["--leader-election-namespace", leaseNs, "--lease-duration", "90", "--renew-deadline", "60", "--metrics-bind-address", `127.0.0.1:${port}`];
-  const child = spawn(process.execPath, [main, "run", "--kubeconfig", kubeconfig, ...flags], {
+  const child = spawn(process.execPath, [...heapFlags, main, "run", "--kubeconfig", kubeconfig, ...flags], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const out = createWriteStream(logFile);
@@ -260,7 +271,7 @@ async function measure(cluster: PrivateCluster, main: string, label: string, siz
     r.heapUsedAtReadyMiB = { value: round(await heapMiB(op)), load: loadavg() };
     console.log(JSON.stringify({ startToReadyzS: r.startToReadyzS, peakRssUntilReadyMiB: r.peakRssUntilReadyMiB, heapUsedAtReadyMiB: r.heapUsedAtReadyMiB }));
 
-    await waitFor(() => allReady(ctx.psNs, PROXY_SERVICES), { timeout: 300_000, interval: 500, description: `${PROXY_SERVICES} ProxyServices Ready` });
+    await waitFor(() => allReady(ctx.psNs, PROXY_SERVICES), { timeout: READY_TIMEOUT_MS, interval: 1000, description: `${PROXY_SERVICES} ProxyServices Ready` });
     await during(20_000, op);
     const rss: number[] = [];
     const heap: number[] = [];
@@ -304,7 +315,7 @@ async function measure(cluster: PrivateCluster, main: string, label: string, siz
     await during(15_000, op);
     r.relist = { peakRssMiB: round(proc(op.pid).peakRssMiB), relistedKinds: relisted, load: loadavg() };
     console.log(JSON.stringify({ relist: r.relist }));
-    await waitFor(() => allReady(ctx.psNs, PROXY_SERVICES), { timeout: 120_000, interval: 500, description: "ProxyServices Ready after the restart" });
+    await waitFor(() => allReady(ctx.psNs, PROXY_SERVICES), { timeout: READY_TIMEOUT_MS, interval: 1000, description: "ProxyServices Ready after the restart" });
 
     const createMs: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -338,7 +349,7 @@ async function main(): Promise<void> {
     ["this", path.join(repoRoot, "dist/cli/main.js")],
   ];
   const cluster = new PrivateCluster();
-  await cluster.up();
+  await cluster.up("--nodes", String(NODES));
   useCluster(cluster.kubeConfig());
   const results: Record<string, unknown>[] = [];
   const started = performance.now();
@@ -347,7 +358,7 @@ async function main(): Promise<void> {
     const psNs = await createTestNamespace("bench-size", currentAdminKubeConfig());
     const kc = await operatorKubeconfig(psNs.name);
     for (let i = 0; i < NAMESPACES; i++) await retrying(() => admin.request("POST", "/api/v1/namespaces", { body: { apiVersion: "v1", kind: "Namespace", metadata: { name: `filler-${i}` } } }));
-    for (let i = 0; i < PROXY_SERVICES; i++) await proxyService(psNs.name, `ps-${i}`);
+    await inParallel(0, PROXY_SERVICES, 8, (i) => proxyService(psNs.name, `ps-${i}`));
     let filled = 0;
     for (const size of sizes) {
       if (size > filled) {
@@ -375,7 +386,8 @@ function write(results: Record<string, unknown>[], started: number): void {
     host: { cpus: os.cpus().length, node: process.version },
     // The compared build's directory is this machine's: the command keeps its place, not its path.
     command: `npx tsx bench/operator/cluster-size.ts ${args.map((a, i) => (args[i - 1] === "--compare" ? "DIR" : a)).join(" ")}`.trim(),
-    setup: `${PROXY_SERVICES} ProxyServices; extra Services in ${NAMESPACES} namespaces, one EndpointSlice of 10 endpoints each; ${USER_RULES} DestinationRules, ${USER_POLICIES} AuthorizationPolicies; churn ${CHURN_PER_SECOND} EndpointSlice updates/s for ${churnSeconds} s`,
+    operator: `dist/cli/main.js (compiled)${heapFlags.length > 0 ? `, V8 heap as under a ${memoryLimitMiB} Mi memory limit (${heapFlags.join(" ")})` : ", Node's default heap for this machine"}`,
+    setup: `${PROXY_SERVICES} ProxyServices${PROXY_SERVICES > 100 ? " of one proxy each" : ""} on ${NODES} simulated nodes; extra Services in ${NAMESPACES} namespaces, one EndpointSlice of 10 endpoints each; ${USER_RULES} DestinationRules, ${USER_POLICIES} AuthorizationPolicies; churn ${CHURN_PER_SECOND} EndpointSlice updates/s for ${churnSeconds} s`,
     minutes: round((performance.now() - started) / 60_000),
     results,
   };
