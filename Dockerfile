@@ -36,6 +36,11 @@ RUN ["node", "/tmp/prune-node-modules.mjs", "node_modules"]
 
 FROM ${RUNTIME_IMAGE}
 ENV NODE_ENV=production
+# Allocations of 64 KiB and more (the socket reads of list responses) get pages of their own, given back when
+# freed; without it glibc raises the threshold as large blocks are freed, and the start-up's list responses
+# stay resident as a fragmented heap (issue 17: 1,000 ProxyServices, 5-10 MiB less RSS; docs/operator.md "Caches").
+# bench/operator reads this line and runs the operator with it.
+ENV MALLOC_MMAP_THRESHOLD_=65536
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist

@@ -33,3 +33,12 @@ export function heapFlagsForLimit(limitMiB: number): string[] {
   const semiMiB = Math.ceil(semi / (MiB / 4)) / 4; // V8 rounds up to its 256 KiB pages
   return [`--max-old-space-size=${oldMiB}`, `--max-semi-space-size=${semiMiB}`];
 }
+
+/**
+ * The glibc malloc settings the image runs the operator with: the Dockerfile's `ENV MALLOC_...=...` lines, so
+ * that the benchmarks measure what the image runs and a change to the Dockerfile reaches them.
+ */
+export function imageMallocEnv(repoRoot: string): Record<string, string> {
+  const dockerfile = readFileSync(path.join(repoRoot, "Dockerfile"), "utf8");
+  return Object.fromEntries([...dockerfile.matchAll(/^ENV (MALLOC_[A-Z_]+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
+}

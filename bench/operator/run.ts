@@ -25,7 +25,7 @@ import { performance } from "node:perf_hooks";
 import type { KubeObject } from "../../src/kube/object.js";
 import { createTestNamespace } from "../../test/integration/support/cluster.js";
 import { useIstioCluster } from "../../test/integration/istio/support.js";
-import { chartMemoryLimitMiB, heapFlagsForLimit } from "./deployed-heap.js";
+import { chartMemoryLimitMiB, heapFlagsForLimit, imageMallocEnv } from "./deployed-heap.js";
 import { measureXdsTakeover } from "./xds-takeover.js";
 import { PrivateCluster } from "../../test/integration/cluster/local-cluster.js";
 import { waitFor } from "../../test/support/wait-for.js";
@@ -184,6 +184,9 @@ async function benchmark(): Promise<void> {
   process.env.PROXY_SERVICE_MAIN = path.join(repoRoot, "dist/cli/main.js");
   const heapFlags = memoryLimitMiB > 0 ? heapFlagsForLimit(memoryLimitMiB) : [];
   if (heapFlags.length > 0) process.env.NODE_OPTIONS = [process.env.NODE_OPTIONS ?? "", ...heapFlags].join(" ").trim();
+  // The image's malloc settings too (the operators started below inherit this environment).
+  const mallocEnv = imageMallocEnv(repoRoot);
+  Object.assign(process.env, mallocEnv);
   await installCrdAndRole();
   const single = await createTestNamespace("bench-op-single", currentAdminKubeConfig());
   const bulk = await createTestNamespace("bench-op-bulk", currentAdminKubeConfig());
@@ -194,7 +197,7 @@ async function benchmark(): Promise<void> {
   const result: Record<string, unknown> = {
     date: new Date().toISOString(),
     host: { cpus: os.cpus().length, node: process.version },
-    operator: `dist/cli/main.js (compiled)${heapFlags.length > 0 ? `, V8 heap as under a ${memoryLimitMiB} Mi memory limit (${heapFlags.join(" ")})` : ", Node's default heap for this machine"}`,
+    operator: `dist/cli/main.js (compiled)${heapFlags.length > 0 ? `, V8 heap as under a ${memoryLimitMiB} Mi memory limit (${heapFlags.join(" ")})` : ", Node's default heap for this machine"}, the image's ${Object.entries(mallocEnv).map(([k, v]) => `${k}=${v}`).join(" ")}`,
     cluster: `a private local control plane with ${nodes} simulated nodes`,
     controllerManagerQPS: controllerQPS > 0 ? controllerQPS : "default (20, burst 30)",
     concurrency,

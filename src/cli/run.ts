@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
+import { setFlagsFromString } from "node:v8";
 import { pino } from "pino";
 import { runOperator, CONTROLLER_NAME } from "../controller/operator.js";
 import { loadConnection } from "../kube/connection.js";
@@ -57,6 +58,11 @@ export function runCommand(): Command {
     .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error"]).default("info"))
     .addOption(new Option("--log-format <format>", "JSON lines, or text for people").choices(["json", "text"]).default("json"))
     .action(async (flags: RunFlags) => {
+      // V8 grows the heap less between collections and gives memory back sooner: at 1,000 ProxyServices 10 MiB
+      // less RSS for about 5 % more CPU (issue 17, docs/operator.md "Caches"). Set here, not in the image's
+      // command line, so that every way of running the operator (image, chart, benchmarks, tests) gets it;
+      // V8 reads this flag at each collection.
+      setFlagsFromString("--optimize-for-size");
       const options = { level: flags.logLevel, base: { controller: CONTROLLER_NAME } };
       const log = flags.logFormat === "text" ? pino(options, textDestination()) : pino(options);
       const identity = `${process.env.POD_NAME ?? hostname()}_${randomBytes(4).toString("hex")}`;

@@ -7,6 +7,14 @@ import { openWatch, type WatchEvent, type WatchStream } from "../kube/watch.js";
 import type { Clock } from "./clock.js";
 
 /**
+ * Objects per list request. A page is read whole (its body, its text, its parsed items) before its items are
+ * transformed, so the page is the start-up's transient peak; and the native memory a large body took is not
+ * given back to the system afterwards (glibc keeps its heap). 100 instead of client-go's 500: at 1,000
+ * ProxyServices the operator's start-up peak fell from 128 to 107 MiB (issue 17, docs/operator.md "Caches").
+ */
+export const LIST_PAGE_SIZE = 100;
+
+/**
  * What a watcher reports, following kube-rs: a full list arrives as `listed` (the consumer swaps its cache
  * in one step), then every change as `applied` or `deleted`.
  */
@@ -122,7 +130,7 @@ export class Watcher {
       const page = await this.#reader.listPage<KubeObject>(this.#cfg.resource, {
         namespace: this.#cfg.namespace,
         labelSelector: this.#cfg.labelSelector,
-        limit: this.#cfg.pageSize ?? 500,
+        limit: this.#cfg.pageSize ?? LIST_PAGE_SIZE,
         continue: token,
       });
       for (const item of page.items) items.push(this.#transform(item));
