@@ -96,7 +96,8 @@ export async function restoreService(
       metadata: { name: live.metadata.name, namespace },
       spec: { selector: original.selector, ports: original.ports },
     },
-    { force: true },
+    // uid: the Service read just now, never one created anew if the user deletes it meanwhile.
+    { force: true, ...(live.metadata.uid !== undefined ? { uid: live.metadata.uid } : {}) },
   );
   return original;
 }

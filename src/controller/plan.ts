@@ -22,6 +22,13 @@ export interface PlannedApply {
    */
   readonly force: boolean;
   /**
+   * The uid of the Service the cache saw, for writes to a Service that exists (the takeover of the user's
+   * Service, every fallback): server-side apply creates a missing object, so without it a write planned from a
+   * cache that has not yet seen the user delete the Service would create it again (the restore model found
+   * this). With it the API server refuses the write (409; 422 for a namesake made since) and the retry reads again.
+   */
+  readonly uid?: string;
+  /**
    * When it may be applied: every apply of a wave goes at once, and a wave starts when the one before it is
    * done. 0: every owned object (a pod that names the ServiceAccount before it exists is refused, and the
    * ReplicaSet controller retries it within milliseconds, so it need not wait); 1: the takeover, last, and
@@ -155,7 +162,7 @@ function planApply(proxyService: DefaultedProxyService, observed: Observed, stat
         : `proxy pods serve again, but it is taken over again only once one has been Ready, and the fallback has lasted, ${Math.round(decision.holdMs / 1000)} s (it fell back ${observed.recentFallbacks} time(s) in the last ${FLAP_WINDOW_MS / 60_000} minutes)`;
     const message = fellBackMessage(proxyService, because);
     const fallback = actual === undefined ? undefined : renderFallbackService(proxyService, actual, observed.record, observed.target);
-    if (fallback !== undefined && needs(fallback as KubeObject)) applies.push(fallbackApply(proxyService, fallback as KubeObject, message));
+    if (fallback !== undefined && needs(fallback as KubeObject)) applies.push(fallbackApply(fallback as KubeObject, actual!, message));
     return {
       applies,
       deletes,
@@ -190,6 +197,7 @@ function planApply(proxyService: DefaultedProxyService, observed: Observed, stat
       object: takeover,
       // force only for the user's Service: its selector and ports belong to another field manager.
       force: modified,
+      ...(modified && actual?.metadata.uid !== undefined ? { uid: actual.metadata.uid } : {}),
       wave: decision.again ? 0 : 1,
       event: {
         type: "Normal",
@@ -225,11 +233,12 @@ function fellBackMessage(proxyService: DefaultedProxyService, because: string): 
   return `Service "${spec.serviceName}" selects the application's pods again (it fell back from the proxies of Deployment "${metadata.name}") because ${because}`;
 }
 
-function fallbackApply(proxyService: DefaultedProxyService, fallback: KubeObject, message: string): PlannedApply {
+function fallbackApply(fallback: KubeObject, observedService: KubeObject, message: string): PlannedApply {
   return {
     object: fallback,
     // As for the takeover: the user's Service's selector and ports may be shared with another field manager.
     force: fallback.metadata.ownerReferences === undefined,
+    ...(observedService.metadata.uid !== undefined ? { uid: observedService.metadata.uid } : {}),
     // Wave 0: the finalizer is on since the takeover, and the switch must not wait for any other object.
     wave: 0,
     event: { type: "Warning", reason: Reasons.FellBack, action: "FallBack", note: message },
@@ -257,7 +266,7 @@ function fallbackIfNoProxyServes(
   if (fallback === undefined) return undefined;
   const message = fellBackMessage(proxyService, `no proxy pod serves: ${proxies.cause}`);
   const mode = observed.record === undefined ? "Created" : "Modified";
-  return { apply: fallbackApply(proxyService, fallback as KubeObject, message), takeover: { service: proxyService.spec.serviceName, mode, state: "FellBack" } };
+  return { apply: fallbackApply(fallback as KubeObject, service as KubeObject, message), takeover: { service: proxyService.spec.serviceName, mode, state: "FellBack" } };
 }
 
 /**

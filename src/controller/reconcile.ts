@@ -44,8 +44,8 @@ export async function reconcile(key: ObjectKey, ctx: ReconcileContext): Promise<
     await Promise.all(
       plan.applies
         .filter((a) => a.wave === wave)
-        .map(async ({ object, force, event }) => {
-          await stage(`apply ${object.kind} ${object.metadata.name}`, () => ctx.client.apply(object, { force }));
+        .map(async ({ object, force, uid, event }) => {
+          await stage(`apply ${object.kind} ${object.metadata.name}`, () => ctx.client.apply(object, { force, uid }));
           log.info({ kind: object.kind, object: object.metadata.name, force }, "applied object");
           events.push(event);
         }),

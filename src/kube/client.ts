@@ -26,6 +26,11 @@ export interface ApplyOptions {
    * fields someone edited by hand (plan.ts says why for each). applyStatus always forces.
    */
   readonly force?: boolean;
+  /**
+   * Write only to the object with this uid: the API server answers 409 if it was deleted since it was read
+   * (server-side apply would otherwise create it), 422 if another of the same name replaced it.
+   */
+  readonly uid?: string;
 }
 
 /** One operation of a JSON patch (RFC 6902); `test` makes the patch a precondition. */
@@ -100,7 +105,7 @@ export class KubeClient implements Reader, Writer, StatusWriter {
     this.#onWrite("apply", obj.kind);
     return this.#http.request<T>("PATCH", objectPath(r, obj.metadata.namespace, obj.metadata.name), {
       query: { fieldManager: FIELD_MANAGER, force: opts.force ? true : undefined },
-      body: stripServerFields(obj),
+      body: withUid(stripServerFields(obj), opts.uid),
       contentType: "application/apply-patch+yaml",
     });
   }
@@ -162,6 +167,9 @@ export class KubeClient implements Reader, Writer, StatusWriter {
       .catch((err: unknown) => (isConflict(err) ? undefined : ignoreNotFound(err)));
   }
 }
+
+/** The uid precondition of ApplyOptions, in the body where the API server checks it. */
+const withUid = (obj: KubeObject, uid: string | undefined): KubeObject => (uid === undefined ? obj : { ...obj, metadata: { ...obj.metadata, uid } });
 
 /** An apply must not carry resourceVersion/uid/managedFields from a read, or it becomes an optimistic-lock update. */
 function stripServerFields(obj: KubeObject): KubeObject {

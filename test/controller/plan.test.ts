@@ -41,6 +41,24 @@ describe("planFor", () => {
     expect(plan.ready.status).toBe("True");
   });
 
+  it("writes the user's Service only under the uid the cache saw, taking it over and falling back (never creating it anew)", () => {
+    const users = service("sn0", { app: "s0" }, { uid: "uid-of-sn0" });
+    const first = planFor(withDefaults(proxyService()), observed({ service: users }));
+    const owned = afterApplying(first, 1);
+    const plan = planFor(withDefaults(proxyService()), observed({ service: users, owned, proxyPods: serving }));
+    const takeover = plan.applies.find((a) => a.object.metadata.name === "sn0")!;
+    expect(takeover.uid).toBe("uid-of-sn0");
+    // The proxies' own objects carry none: a missing one is to be created.
+    expect(plan.applies.filter((a) => a.object.metadata.name !== "sn0").every((a) => a.uid === undefined)).toBe(true);
+
+    const takenOver = { ...users, ...takeover.object, metadata: { ...users.metadata, ...takeover.object.metadata }, spec: { ...users.spec, ...(takeover.object.spec as object) } };
+    const fallback = planFor(withDefaults(proxyService()), observed({ service: takenOver as typeof users, owned, proxyPods: [proxyPod("NotReady")] }));
+    expect(fallback.ready.reason).toBe(Reasons.FellBack);
+    const write = fallback.applies.find((a) => a.object.metadata.name === "sn0")!;
+    expect(write.object.spec).toMatchObject({ selector: { app: "s0" } });
+    expect(write.uid).toBe("uid-of-sn0");
+  });
+
   it("writes nothing when everything already matches", () => {
     const first = planFor(withDefaults(proxyService()), observed({ service: app }));
     const owned = afterApplying(first, 1);
