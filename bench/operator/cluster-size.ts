@@ -31,7 +31,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { KubeObject } from "../../src/kube/object.js";
 import { PrivateCluster } from "../../test/integration/cluster/local-cluster.js";
-import { chartMemoryLimitMiB, heapFlagsForLimit, imageMallocEnv } from "./deployed-heap.js";
+import { chartMemoryLimitMiB, deployedRuntime } from "./deployed-heap.js";
 import { createTestNamespace } from "../../test/integration/support/cluster.js";
 import { waitFor } from "../../test/support/wait-for.js";
 import {
@@ -61,8 +61,7 @@ const NAMESPACES = 20;
 const PROXY_SERVICES = Number(option("--proxy-services") ?? 10);
 const NODES = Number(option("--nodes") ?? (PROXY_SERVICES > 100 ? 6 : 3));
 const memoryLimitMiB = Number(option("--memory-limit-mib") ?? chartMemoryLimitMiB(repoRoot));
-const heapFlags = memoryLimitMiB > 0 ? heapFlagsForLimit(memoryLimitMiB) : [];
-const mallocEnv = imageMallocEnv(repoRoot);
+const { heapFlags, mallocEnv, description: runtimeDescription } = deployedRuntime(repoRoot, memoryLimitMiB);
 /** How long the ProxyServices may take to be Ready: the controller manager makes about 4 proxies a second here. */
 const READY_TIMEOUT_MS = Math.max(300_000, PROXY_SERVICES * 1_000);
 const CHURN_PER_SECOND = 50;
@@ -388,7 +387,7 @@ function write(results: Record<string, unknown>[], started: number): void {
     host: { cpus: os.cpus().length, node: process.version },
     // The compared build's directory is this machine's: the command keeps its place, not its path.
     command: `npx tsx bench/operator/cluster-size.ts ${args.map((a, i) => (args[i - 1] === "--compare" ? "DIR" : a)).join(" ")}`.trim(),
-    operator: `dist/cli/main.js (compiled)${heapFlags.length > 0 ? `, V8 heap as under a ${memoryLimitMiB} Mi memory limit (${heapFlags.join(" ")})` : ", Node's default heap for this machine"}, the image's ${Object.entries(mallocEnv).map(([k, v]) => `${k}=${v}`).join(" ")}`,
+    operator: runtimeDescription,
     setup: `${PROXY_SERVICES} ProxyServices${PROXY_SERVICES > 100 ? " of one proxy each" : ""} on ${NODES} simulated nodes; extra Services in ${NAMESPACES} namespaces, one EndpointSlice of 10 endpoints each; ${USER_RULES} DestinationRules, ${USER_POLICIES} AuthorizationPolicies; churn ${CHURN_PER_SECOND} EndpointSlice updates/s for ${churnSeconds} s`,
     minutes: round((performance.now() - started) / 60_000),
     results,

@@ -42,3 +42,15 @@ export function imageMallocEnv(repoRoot: string): Record<string, string> {
   const dockerfile = readFileSync(path.join(repoRoot, "Dockerfile"), "utf8");
   return Object.fromEntries([...dockerfile.matchAll(/^ENV (MALLOC_[A-Z_]+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
 }
+
+/**
+ * How the benchmarks run the operator as its image does: the heap flags for `memoryLimitMiB` (0: this machine's
+ * defaults), the image's malloc settings, and a sentence saying so for the results.
+ */
+export function deployedRuntime(repoRoot: string, memoryLimitMiB: number): { heapFlags: string[]; mallocEnv: Record<string, string>; description: string } {
+  const heapFlags = memoryLimitMiB > 0 ? heapFlagsForLimit(memoryLimitMiB) : [];
+  const mallocEnv = imageMallocEnv(repoRoot);
+  const heap = heapFlags.length > 0 ? `V8 heap as under a ${memoryLimitMiB} Mi memory limit (${heapFlags.join(" ")})` : "Node's default heap for this machine";
+  const malloc = Object.entries(mallocEnv).map(([k, v]) => `${k}=${v}`).join(" ");
+  return { heapFlags, mallocEnv, description: `dist/cli/main.js (compiled), ${heap}, the image's ${malloc}` };
+}

@@ -25,7 +25,7 @@ import { performance } from "node:perf_hooks";
 import type { KubeObject } from "../../src/kube/object.js";
 import { createTestNamespace } from "../../test/integration/support/cluster.js";
 import { useIstioCluster } from "../../test/integration/istio/support.js";
-import { chartMemoryLimitMiB, heapFlagsForLimit, imageMallocEnv } from "./deployed-heap.js";
+import { chartMemoryLimitMiB, deployedRuntime } from "./deployed-heap.js";
 import { measureXdsTakeover } from "./xds-takeover.js";
 import { PrivateCluster } from "../../test/integration/cluster/local-cluster.js";
 import { waitFor } from "../../test/support/wait-for.js";
@@ -182,11 +182,10 @@ async function benchmark(): Promise<void> {
   // (whose in-process compiler would add to the RSS we report).
   execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: repoRoot, stdio: "inherit" });
   process.env.PROXY_SERVICE_MAIN = path.join(repoRoot, "dist/cli/main.js");
-  const heapFlags = memoryLimitMiB > 0 ? heapFlagsForLimit(memoryLimitMiB) : [];
-  if (heapFlags.length > 0) process.env.NODE_OPTIONS = [process.env.NODE_OPTIONS ?? "", ...heapFlags].join(" ").trim();
-  // The image's malloc settings too (the operators started below inherit this environment).
-  const mallocEnv = imageMallocEnv(repoRoot);
-  Object.assign(process.env, mallocEnv);
+  const runtime = deployedRuntime(repoRoot, memoryLimitMiB);
+  // The operators started below inherit this environment: the heap flags and the image's malloc settings.
+  if (runtime.heapFlags.length > 0) process.env.NODE_OPTIONS = [process.env.NODE_OPTIONS ?? "", ...runtime.heapFlags].join(" ").trim();
+  Object.assign(process.env, runtime.mallocEnv);
   await installCrdAndRole();
   const single = await createTestNamespace("bench-op-single", currentAdminKubeConfig());
   const bulk = await createTestNamespace("bench-op-bulk", currentAdminKubeConfig());
@@ -197,7 +196,7 @@ async function benchmark(): Promise<void> {
   const result: Record<string, unknown> = {
     date: new Date().toISOString(),
     host: { cpus: os.cpus().length, node: process.version },
-    operator: `dist/cli/main.js (compiled)${heapFlags.length > 0 ? `, V8 heap as under a ${memoryLimitMiB} Mi memory limit (${heapFlags.join(" ")})` : ", Node's default heap for this machine"}, the image's ${Object.entries(mallocEnv).map(([k, v]) => `${k}=${v}`).join(" ")}`,
+    operator: runtime.description,
     cluster: `a private local control plane with ${nodes} simulated nodes`,
     controllerManagerQPS: controllerQPS > 0 ? controllerQPS : "default (20, burst 30)",
     concurrency,

@@ -97,7 +97,7 @@ export async function restoreService(
       spec: { selector: original.selector, ports: original.ports },
     },
     // uid: the Service read just now, never one created anew if the user deletes it meanwhile.
-    { force: true, ...(live.metadata.uid !== undefined ? { uid: live.metadata.uid } : {}) },
+    { force: true, uid: live.metadata.uid },
   );
   return original;
 }

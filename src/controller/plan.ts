@@ -27,7 +27,7 @@ export interface PlannedApply {
    * cache that has not yet seen the user delete the Service would create it again (the restore model found
    * this). With it the API server refuses the write (409; 422 for a namesake made since) and the retry reads again.
    */
-  readonly uid?: string;
+  readonly uid?: string | undefined;
   /**
    * When it may be applied: every apply of a wave goes at once, and a wave starts when the one before it is
    * done. 0: every owned object (a pod that names the ServiceAccount before it exists is refused, and the
@@ -197,7 +197,7 @@ function planApply(proxyService: DefaultedProxyService, observed: Observed, stat
       object: takeover,
       // force only for the user's Service: its selector and ports belong to another field manager.
       force: modified,
-      ...(modified && actual?.metadata.uid !== undefined ? { uid: actual.metadata.uid } : {}),
+      uid: modified ? actual?.metadata.uid : undefined,
       wave: decision.again ? 0 : 1,
       event: {
         type: "Normal",
@@ -238,7 +238,7 @@ function fallbackApply(fallback: KubeObject, observedService: KubeObject, messag
     object: fallback,
     // As for the takeover: the user's Service's selector and ports may be shared with another field manager.
     force: fallback.metadata.ownerReferences === undefined,
-    ...(observedService.metadata.uid !== undefined ? { uid: observedService.metadata.uid } : {}),
+    uid: observedService.metadata.uid,
     // Wave 0: the finalizer is on since the takeover, and the switch must not wait for any other object.
     wave: 0,
     event: { type: "Warning", reason: Reasons.FellBack, action: "FallBack", note: message },

@@ -30,7 +30,7 @@ export interface ApplyOptions {
    * Write only to the object with this uid: the API server answers 409 if it was deleted since it was read
    * (server-side apply would otherwise create it), 422 if another of the same name replaced it.
    */
-  readonly uid?: string;
+  readonly uid?: string | undefined;
 }
 
 /** One operation of a JSON patch (RFC 6902); `test` makes the patch a precondition. */
