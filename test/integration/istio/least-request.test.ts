@@ -57,6 +57,9 @@ describe("spec.leastRequest.choices in the xDS that istiod sends", () => {
       expect(policy).toContain("envoy.extensions.load_balancing_policies.least_request.v3.LeastRequest");
       expect(policy).toContain('"selectionMethod":"FULL_SCAN"');
       expect(policy).toContain('"slowStartWindow":"45s"');
+      // MERGE appended the full scan to istiod's list: it must be the only policy, or MERGE_AND_REPLACE_LIST is
+      // needed (docs/api.md, "Why MERGE").
+      expect((hop.lb.loadBalancingPolicy as { policies?: unknown[] }).policies).toHaveLength(1);
     }
     expect(t.hops[0]!.lb.loadBalancingPolicy).toBeUndefined();
   });
