@@ -1,6 +1,6 @@
 import type { V1Service } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { intern, internedCount, ownedTransform, slim, slimAuthorizationPolicy, slimDeployment, slimDestinationRule, slimService } from "../../src/controller/cache-transforms.js";
+import { compact, intern, internedCount, ownedTransform, slim, slimAuthorizationPolicy, slimDeployment, slimDestinationRule, slimService } from "../../src/controller/cache-transforms.js";
 import { rolloutCondition, type DeploymentRollout } from "../../src/controller/rollout.js";
 import { Resources } from "../../src/kube/resources.js";
 import { FIELD_MANAGER } from "../../src/api/names.js";
@@ -26,8 +26,8 @@ describe("cache transforms", () => {
         name: "sn0",
         namespace: "ns",
         managedFields: [
-          { manager: "kubectl", operation: "Apply", time: new Date("2026-01-01T00:00:00Z"), fieldsV1: { "f:spec": { "f:selector": { "f:app": {} }, "f:ports": {} } } },
-          { manager: FIELD_MANAGER, operation: "Apply", time: new Date("2026-01-02T00:00:00Z"), fieldsV1: { "f:spec": { "f:selector": {} } } },
+          { manager: "kubectl", operation: "Apply", time: "2026-01-01T00:00:00Z", fieldsV1: { "f:spec": { "f:selector": { "f:app": {} }, "f:ports": {} } } },
+          { manager: FIELD_MANAGER, operation: "Apply", time: "2026-01-02T00:00:00Z", fieldsV1: { "f:spec": { "f:selector": {} } } },
           { manager: "kube-controller-manager", operation: "Update", fieldsV1: { "f:status": {} } },
           { manager: "argocd", operation: "Apply", fieldsV1: { "f:metadata": { "f:labels": {} } } },
         ],
@@ -36,8 +36,8 @@ describe("cache transforms", () => {
     } as unknown as V1Service & KubeObject;
     const kept = slimService(service);
     expect(kept.metadata.managedFields).toEqual([
-      { manager: "kubectl", operation: "Apply", time: new Date("2026-01-01T00:00:00Z"), fieldsV1: { "f:spec": { "f:selector": {} } } },
-      { manager: FIELD_MANAGER, operation: "Apply", time: new Date("2026-01-02T00:00:00Z"), fieldsV1: { "f:spec": { "f:selector": {} } } },
+      { manager: "kubectl", operation: "Apply", time: "2026-01-01T00:00:00Z", fieldsV1: { "f:spec": { "f:selector": {} } } },
+      { manager: FIELD_MANAGER, operation: "Apply", time: "2026-01-02T00:00:00Z", fieldsV1: { "f:spec": { "f:selector": {} } } },
     ]);
     expect(kept.spec).toEqual(service.spec);
     expect("managedFields" in slimService({ ...service, metadata: { name: "x", namespace: "ns" } }).metadata).toBe(false);
@@ -164,6 +164,24 @@ describe("cache transforms", () => {
     for (let i = 0; i < 100; i++) slim(deployment(`d-${i}`, `ps-${i % 10}`));
     expect(internedCount() - before).toBeLessThanOrEqual(2 * 10);
     expect(internedCount() - before).toBeGreaterThan(0);
+  });
+
+  it("compact gives an equal object of its own, its metadata's repeated strings pooled", () => {
+    const owner = { apiVersion: "msvcbench.io/v1alpha1", kind: "ProxyService", name: "ps-7", uid: "u-7", controller: true };
+    const make = (): KubeObject => ({
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: { name: "ps-7", namespace: ["compact", "ns"].join("-"), labels: { app: ["a", "7"].join("") }, ownerReferences: [{ ...owner, name: ["ps", "7"].join("-") }] },
+    });
+    const a = make();
+    const kept = compact(a);
+    expect(kept).toEqual(a);
+    expect(kept).not.toBe(a);
+    expect(kept.metadata).not.toBe(a.metadata);
+    const before = internedCount();
+    compact(make());
+    // The second object's namespace, label value and owner reference strings are the pool's, already there.
+    expect(internedCount()).toBe(before);
   });
 
   it("the string pool stays bounded: it starts afresh when full", () => {
