@@ -21,7 +21,8 @@
 //   for this machine, as the runs before 2026-12-04 did).
 //   --compare DIR: also measure the operator built in DIR (its dist/cli/main.js) at each step, in the same
 //   cluster, right before this work tree's: the baseline (e.g. a build of main).
-//   -> prints a table and writes bench/results/operator-cluster-size.json
+//   -> prints a table and writes bench/results/operator-cluster-size.json (with --proxy-services N other than 10:
+//      operator-cluster-size-Nps.json, so that the runs of each count are kept side by side)
 // Takes about 4 minutes per step and operator plus the filling (about 2 minutes per 1,000 Services here).
 import { spawn, type ChildProcess } from "node:child_process";
 import { execFileSync } from "node:child_process";
@@ -380,7 +381,7 @@ async function main(): Promise<void> {
 }
 
 function write(results: Record<string, unknown>[], started: number): void {
-  const out = path.join(repoRoot, "bench/results/operator-cluster-size.json");
+  const out = path.join(repoRoot, `bench/results/operator-cluster-size${PROXY_SERVICES === 10 ? "" : `-${PROXY_SERVICES}ps`}.json`);
   mkdirSync(path.dirname(out), { recursive: true });
   const doc = {
     date: new Date().toISOString(),
