@@ -1,6 +1,7 @@
 import type { V1ObjectMeta, V1OwnerReference } from "@kubernetes/client-node";
 import { proxyServiceControllerOf } from "./ownership.js";
 import type { TakeoverRecord } from "./takeover.js";
+import { compareCodeUnits } from "./order.js";
 
 /** What the claim rule needs of a ProxyService. */
 interface Claimant {
@@ -31,7 +32,7 @@ export function claimedByAnother(
   const holder =
     (record !== undefined && names.has(record.proxyService) ? record.proxyService : undefined) ??
     (creator !== undefined && names.has(creator) ? creator : undefined) ??
-    [proxyService, ...others].sort((a, b) => timeOf(a) - timeOf(b) || a.metadata.name.localeCompare(b.metadata.name))[0]?.metadata.name;
+    [proxyService, ...others].sort((a, b) => timeOf(a) - timeOf(b) || compareCodeUnits(a.metadata.name, b.metadata.name))[0]?.metadata.name;
   return holder === proxyService.metadata.name ? undefined : holder;
 }
 

@@ -2,6 +2,7 @@ import { DEFAULT_ROOT_NAMESPACE, serviceFqdn as fqdn } from "./mesh.js";
 import { DEFAULT_CHOICES } from "./rules.js";
 import { ConditionTypes, Reasons, type ConditionInput } from "./conditions.js";
 import type { DefaultedProxyService } from "./types.js";
+import { compareCodeUnits } from "./order.js";
 
 // Which DestinationRule a proxy gets for a host is istiod's choice, not ours, and a user's rule for the
 // target's host or for spec.serviceName's host can take our place. This module replays that choice as the
@@ -103,7 +104,7 @@ export function destinationRuleConflicts(input: DestinationRuleConflictsInput): 
     if (seen === undefined) merged.set(key, c);
     else if (!seen.affects.split(" and ").includes(c.affects)) merged.set(key, { ...seen, affects: `${seen.affects} and ${c.affects}` });
   }
-  return [...merged.values()].sort((a, b) => a.rule.localeCompare(b.rule) || a.affects.localeCompare(b.affects));
+  return [...merged.values()].sort((a, b) => compareCodeUnits(a.rule, b.rule) || compareCodeUnits(a.affects, b.affects));
 }
 
 /**
@@ -294,8 +295,8 @@ function sortAsIstiod(rules: Rule[]): Rule[] {
   return rules.sort((a, b) =>
     Number(b.selector !== undefined) - Number(a.selector !== undefined) ||
     (a.created === b.created ? 0 : a.created < b.created ? -1 : 1) ||
-    name(a).localeCompare(name(b)) ||
-    ns(a).localeCompare(ns(b)));
+    compareCodeUnits(name(a), name(b)) ||
+    compareCodeUnits(ns(a), ns(b)));
 }
 
 /** config.go ResolveShortnameToFQDN: a name without a dot is a Service of the rule's namespace. */

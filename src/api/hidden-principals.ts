@@ -11,6 +11,7 @@ import type { DefaultedProxyService } from "./types.js";
 // finds the policies for which that is not so.
 
 import { DEFAULT_ROOT_NAMESPACE, DEFAULT_TRUST_DOMAIN } from "./mesh.js";
+import { compareCodeUnits } from "./order.js";
 
 export { DEFAULT_ROOT_NAMESPACE, DEFAULT_TRUST_DOMAIN };
 /** Where docs/api.md explains the fix; every warning links to it. */
@@ -173,7 +174,7 @@ export function hiddenPrincipalsCondition(input: HiddenPrincipalsInput, observed
   if (findings.length === 0) {
     return { ...base, status: "True", reason: Reasons.NoHiddenPrincipals, message: `no AuthorizationPolicy on the pods of the ${target} depends on callers' identities that the proxies hide` };
   }
-  findings.sort((a, b) => (a.policy < b.policy ? -1 : a.policy > b.policy ? 1 : 0));
+  findings.sort((a, b) => compareCodeUnits(a.policy, b.policy));
   const named = findings.map((f) => `AuthorizationPolicy "${f.policy}" matches callers by ${f.hidden.map((h) => `"${h}"`).join(", ")} and ${f.problem}`).join("; ");
   const proxyLabel = `${Labels.proxy}: ${proxySelectorValue(namespace, proxyService.metadata.name)}`;
   const steps = [

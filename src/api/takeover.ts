@@ -1,5 +1,6 @@
 import type { V1Service, V1ServicePort } from "@kubernetes/client-node";
 import { Annotations } from "./labels.js";
+import { compareCodeUnits } from "./order.js";
 
 export { Annotations, Labels, proxyPodSelector, proxySelectorValue } from "./labels.js";
 
@@ -114,7 +115,7 @@ export function normalizePort(port: V1ServicePort): V1ServicePort {
 }
 
 function sortedRecord(input: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(input).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Object.fromEntries(Object.entries(input).sort(([a], [b]) => compareCodeUnits(a, b)));
 }
 
 interface RecordShape {

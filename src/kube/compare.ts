@@ -1,3 +1,5 @@
+import { compareCodeUnits } from "../api/order.js";
+
 /**
  * True when every field set in `want` has the same value in `have`. Objects may carry more keys in `have`
  * (defaults the API server filled in); arrays must have the same length and match element by element.
@@ -28,7 +30,7 @@ function canonical(v: unknown): string {
   if (typeof v === "object" && v !== null) {
     const entries = Object.entries(v as Record<string, unknown>)
       .filter(([, x]) => x !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      .sort(([a], [b]) => compareCodeUnits(a, b));
     return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(",")}}`;
   }
   return JSON.stringify(v) ?? "null";

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { Annotations } from "../api/labels.js";
+import { compareCodeUnits } from "../api/order.js";
 
 /**
  * `object` with Annotations.renderHash set to a hash of itself (as rendered, without that annotation and the
@@ -22,7 +23,7 @@ function canonicalJson(v: unknown): string {
   if (typeof v === "object" && v !== null) {
     const entries = Object.entries(v as Record<string, unknown>)
       .filter(([, x]) => x !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      .sort(([a], [b]) => compareCodeUnits(a, b));
     return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(",")}}`;
   }
   return JSON.stringify(v) ?? "null";
