@@ -64,6 +64,14 @@ const quantile = (xs: number[], q: number): number => {
 };
 const psPath = (ns: string): string => `/apis/msvcbench.io/v1alpha1/namespaces/${ns}/proxyservices`;
 
+/** Every reconcile the operator finished, whatever its result (controller_runtime_reconcile_total). */
+function reconcilesTotal(metrics: string): number {
+  return metrics
+    .split("\n")
+    .filter((l) => l.startsWith("controller_runtime_reconcile_total{"))
+    .reduce((sum, l) => sum + Number(l.split(" ")[1]), 0);
+}
+
 /** CPU seconds (user + system) and peak RSS (MiB) of a process, from /proc. */
 function processStats(pid: number): { cpuSeconds: number; peakRssMiB: number; rssMiB: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -291,6 +299,10 @@ async function benchmark(): Promise<void> {
     }, { timeout: 1_800_000, interval: 1000, description: `all ${count} ProxyServices Ready` });
     const allReadyMs = performance.now() - started;
     const afterReady = processStats(pid);
+    // The work done to get there: the runs vary (CPU 70-110 s, ratio 1.13-1.74 on one day and code), and these
+    // tell a run that reconciled more from one that reconciled slower.
+    const readyMetrics = await operator.metrics();
+    const work = { reconciles: reconcilesTotal(readyMetrics), writes: writesExceptLeases(readyMetrics) };
     console.log(`all Ready after ${(allReadyMs / 1000).toFixed(1)} s; measuring writes for ${idleSeconds} s of idle ...`);
     // Idle: let in-flight events drain (two metric samples 5 s apart equal), then count writes over the window.
     let last = -1;
@@ -314,6 +326,8 @@ async function benchmark(): Promise<void> {
         rssAtEndMiB: Math.round(end.rssMiB * 10) / 10,
         cpuSecondsUntilAllReady: Math.round((afterReady.cpuSeconds - before.cpuSeconds) * 10) / 10,
         cpuSecondsIdleWindow: Math.round((end.cpuSeconds - afterReady.cpuSeconds) * 10) / 10,
+        reconcilesUntilAllReady: work.reconciles,
+        writesUntilAllReady: work.writes,
       },
       idle: { seconds: idleSeconds, writes: idleWrites, writesPerMinute: (idleWrites * 60) / idleSeconds },
       ratioToFloor: Math.round((allReadyMs / (result.bulkFloor as { allAvailableMs: number }).allAvailableMs) * 100) / 100,
