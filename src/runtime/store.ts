@@ -53,7 +53,7 @@ export class Store<T extends KubeObject> implements StoreReader<T> {
     if (old) this.#unindex(old);
     this.#index(obj);
     if (!old) return { type: "added", object: obj };
-    if (old.metadata.resourceVersion === obj.metadata.resourceVersion) return undefined;
+    if (old.metadata.resourceVersion === obj.metadata.resourceVersion || isSameButVersion(old, obj)) return undefined;
     return { type: "modified", object: obj, old };
   }
 
@@ -102,4 +102,17 @@ export class Store<T extends KubeObject> implements StoreReader<T> {
     }
     return changes;
   }
+}
+
+/**
+ * The update changed nothing the cache keeps, only the version: the transform dropped what changed (a status,
+ * managedFields), or the summary came out the same. The new version is stored, but no handler hears of it,
+ * since no reader can tell the difference. An HPA's or a PDB's status, a proxy pod's phases before it serves and
+ * an EndpointSlice's addresses otherwise each queued a reconcile of their ProxyService (issue 17: the burst of
+ * 1,000 reconciled about 24 times per ProxyService). Objects in another key order compare unequal, and are
+ * announced: the safe side.
+ */
+function isSameButVersion(a: KubeObject, b: KubeObject): boolean {
+  const withoutVersion = (o: KubeObject): string => JSON.stringify({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
+  return withoutVersion(a) === withoutVersion(b);
 }

@@ -13,8 +13,19 @@ describe("Store", () => {
     const store = new Store<KubeObject>();
     expect(store.apply(svc("a", "s", "1"))?.type).toBe("added");
     expect(store.apply(svc("a", "s", "1"))).toBeUndefined();
-    expect(store.apply(svc("a", "s", "2"))?.type).toBe("modified");
+    const changed = { ...svc("a", "s", "2"), spec: { selector: { app: "x" } } } as KubeObject;
+    expect(store.apply(changed)?.type).toBe("modified");
     expect(store.get("a/s")?.metadata.resourceVersion).toBe("2");
+  });
+
+  it("stores a new version that changed nothing it keeps, without reporting it", () => {
+    const store = new Store<KubeObject>();
+    const pod = (rv: string, serving: boolean): KubeObject => ({ ...svc("a", "p", rv), serving } as KubeObject);
+    store.apply(pod("1", false));
+    // The transform dropped what changed (a status, managedFields): no reader can tell, so no handler is told.
+    expect(store.apply(pod("2", false))).toBeUndefined();
+    expect(store.get("a/p")?.metadata.resourceVersion).toBe("2");
+    expect(store.apply(pod("3", true))).toMatchObject({ type: "modified", old: { metadata: { resourceVersion: "2" } } });
   });
 
   it("a relist of one namespace reports what vanished there and leaves other namespaces alone", () => {
