@@ -28,6 +28,20 @@ const psEvents = async (ns: string): Promise<Event[]> =>
     })
   ).items;
 
+// The status is written before its event is published (src/controller/report-status.ts): a condition seen
+// does not yet mean its event is there, so the events are waited for too.
+async function waitEvents(ns: string, reason: string): Promise<Event[]> {
+  let found: Event[] = [];
+  await waitFor(
+    async () => {
+      found = (await psEvents(ns)).filter((e) => e.reason === reason);
+      return found.length > 0;
+    },
+    { timeout: 10_000, description: `an event ${reason} about ps-s0` },
+  );
+  return found;
+}
+
 const conditionOf = (ps: ProxyServiceObject | undefined, type: string) => ps?.status?.conditions?.find((c) => c.type === type);
 const globalView = (ps: ProxyServiceObject | undefined) => conditionOf(ps, "GlobalView");
 
@@ -61,7 +75,7 @@ describe("GlobalView: how many proxies serve against how many target pods", () =
     const warned = await waitGlobalView(ns, "False", "TooManyProxies", "8 proxies serve 4 target pods");
     expect(warned.message).toMatch(/keep \d+ % of one proxy's gain/);
     expect(warned.message).toContain("spec.resources.requests.cpu");
-    const warning = (await psEvents(ns)).filter((e) => e.reason === "TooManyProxies");
+    const warning = await waitEvents(ns, "TooManyProxies");
     expect(warning).toEqual([expect.objectContaining({ type: "Warning" })]);
     const wide = kubectl(["get", "ps", "ps-s0", "-n", ns, "-o", "wide"]);
     const [header, row] = wide.stdout.trim().split("\n");
@@ -113,7 +127,7 @@ describe("CallerIdentity: AuthorizationPolicies that match callers the proxies h
     const hidden = await waitCondition(ns, "CallerIdentity", "False", "PrincipalsHidden", `AuthorizationPolicy "${ns}/allow-frontend"`);
     expect(hidden.message).toContain(`cluster.local/ns/${ns}/sa/frontend`);
     expect(hidden.message).toContain("ISTIO_MUTUAL");
-    const warnings = (await psEvents(ns)).filter((e) => e.reason === "PrincipalsHidden");
+    const warnings = await waitEvents(ns, "PrincipalsHidden");
     expect(warnings).toEqual([expect.objectContaining({ type: "Warning" })]);
     expect(conditionOf(await getPs(ns, "ps-s0"), "Ready")?.status).toBe("True"); // a warning, not a failure
 
@@ -138,7 +152,7 @@ describe("DestinationRules: a user's rule that istiod gives the proxies instead 
     await apply(rule, ns);
     const conflict = await waitCondition(ns, "DestinationRules", "False", "DestinationRuleConflict", `DestinationRule "${ns}/users-lb"`);
     expect(conflict.message).toContain("LEAST_REQUEST");
-    expect((await psEvents(ns)).filter((e) => e.reason === "DestinationRuleConflict")).toEqual([expect.objectContaining({ type: "Warning" })]);
+    expect(await waitEvents(ns, "DestinationRuleConflict")).toEqual([expect.objectContaining({ type: "Warning" })]);
     expect(conditionOf(await getPs(ns, "ps-s0"), "Ready")?.status).toBe("True");
 
     await remove("networking.istio.io/v1", "DestinationRule", ns, "users-lb");
