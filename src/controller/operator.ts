@@ -16,7 +16,7 @@ import { LeaderElector } from "../runtime/leader-election.js";
 import { leaseWatch } from "../runtime/lease-watch.js";
 import { ControllerMetrics } from "../runtime/metrics.js";
 import { OperatorMetrics } from "./operator-metrics.js";
-import { ownersOf } from "./owner-mapping.js";
+import { ownersOfChange } from "./owner-mapping.js";
 import { WorkQueue } from "../runtime/queue.js";
 import { BucketRateLimiter, ItemExponentialRateLimiter, MaxOfRateLimiter } from "../runtime/rate-limiter.js";
 import { reconcile } from "./reconcile.js";
@@ -81,7 +81,7 @@ export async function runOperator(opts: OperatorOptions, signal: AbortSignal): P
   );
   for (const informer of informers) {
     informer.onChange((change) => {
-      for (const key of ownersOf(change.object, caches.proxyServices)) queue.add(key);
+      for (const key of ownersOfChange(change, caches.proxyServices)) queue.add(key);
     });
   }
   // A namespace's caches just listed: its ProxyServices' reconciles, held back until now, can run.

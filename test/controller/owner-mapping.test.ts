@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Store } from "../../src/runtime/store.js";
-import { ownersOf } from "../../src/controller/owner-mapping.js";
+import { ownersOf, ownersOfChange } from "../../src/controller/owner-mapping.js";
 import type { ProxyService } from "../../src/api/types.js";
 import type { KubeObject } from "../../src/kube/object.js";
 import { Annotations } from "../../src/api/takeover.js";
@@ -70,5 +70,37 @@ describe("ownersOf", () => {
 
   it("ignores other namespaces", () => {
     expect(ownersOf({ ...service("sn0", {}), metadata: { name: "sn0", namespace: "elsewhere" } }, proxyServices)).toEqual([]);
+  });
+});
+
+describe("ownersOfChange", () => {
+  const a = { ...proxyService({}, "ps-a"), status: { observedGeneration: 1 } };
+  const b = proxyService({}, "ps-b");
+  const proxyServices = store(a, b);
+  const version = (o: ProxyService & KubeObject, resourceVersion: string) => ({ ...o, metadata: { ...o.metadata, resourceVersion } });
+
+  it("skips a ProxyService update that changed only its status (the operator's own write coming back)", () => {
+    const next = { ...version(a, "2"), status: { observedGeneration: 1, conditions: [] } };
+    expect(ownersOfChange({ type: "modified", old: version(a, "1"), object: next }, proxyServices)).toEqual([]);
+  });
+
+  it("reconciles a ProxyService for a change of spec, labels, annotations, finalizers or deletion, and for its creation", () => {
+    const old = version(a, "1");
+    const changed: (ProxyService & KubeObject)[] = [
+      { ...version(a, "2"), spec: { ...a.spec, port: 81 }, metadata: { ...a.metadata, resourceVersion: "2", generation: 2 } },
+      { ...version(a, "2"), metadata: { ...a.metadata, resourceVersion: "2", labels: { team: "x" } } },
+      { ...version(a, "2"), metadata: { ...a.metadata, resourceVersion: "2", annotations: { note: "x" } } },
+      { ...version(a, "2"), metadata: { ...a.metadata, resourceVersion: "2", finalizers: ["f"] } },
+      { ...version(a, "2"), metadata: { ...a.metadata, resourceVersion: "2", deletionTimestamp: new Date("2026-01-02T00:00:00Z") } },
+    ];
+    for (const object of changed) expect(ownersOfChange({ type: "modified", old, object }, proxyServices).sort()).toEqual([`${NS}/ps-a`, `${NS}/ps-b`]);
+    expect(ownersOfChange({ type: "added", object: old }, proxyServices).sort()).toEqual([`${NS}/ps-a`, `${NS}/ps-b`]);
+    expect(ownersOfChange({ type: "deleted", object: old }, proxyServices).sort()).toEqual([`${NS}/ps-a`, `${NS}/ps-b`]);
+  });
+
+  it("passes a status change of any other kind on: a Deployment's or a pod's status is news", () => {
+    const pod: KubeObject = { apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: NS, resourceVersion: "1", labels: { "app.kubernetes.io/instance": "ps-a" } } };
+    const ready = { ...pod, metadata: { ...pod.metadata, resourceVersion: "2" }, status: { phase: "Running" } } as KubeObject;
+    expect(ownersOfChange({ type: "modified", old: pod, object: ready }, proxyServices)).toEqual([`${NS}/ps-a`]);
   });
 });
