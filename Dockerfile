@@ -48,5 +48,10 @@ COPY package.json ./
 # distroless's nonroot user, by number so that Kubernetes can check runAsNonRoot without /etc/passwd.
 USER 65532:65532
 EXPOSE 8080
-ENTRYPOINT ["/nodejs/bin/node", "dist/cli/main.js"]
+# --max-opt=1: V8 stops at its baseline compiler (Sparkplug), without TurboFan. The operator waits on the API
+# server far more than it computes, and an operator restarted against 1,000 ProxyServices then held 8-10 MiB
+# less (peak 97-100 against 104-106 MiB) for 4-15 % more CPU (issue 17, docs/operator.md "Caches"). Only on
+# the command line: set at run time (v8.setFlagsFromString) it turned TurboFan off but saved no memory.
+# `simulate`, which computes, turns TurboFan back on for itself. bench/operator reads the flags from here.
+ENTRYPOINT ["/nodejs/bin/node", "--max-opt=1", "dist/cli/main.js"]
 CMD ["run"]

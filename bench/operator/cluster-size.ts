@@ -62,7 +62,7 @@ const NAMESPACES = 20;
 const PROXY_SERVICES = Number(option("--proxy-services") ?? 10);
 const NODES = Number(option("--nodes") ?? (PROXY_SERVICES > 100 ? 6 : 3));
 const memoryLimitMiB = Number(option("--memory-limit-mib") ?? chartMemoryLimitMiB(repoRoot));
-const { heapFlags, mallocEnv, description: runtimeDescription } = deployedRuntime(repoRoot, memoryLimitMiB);
+const { heapFlags, nodeFlags, mallocEnv, description: runtimeDescription } = deployedRuntime(repoRoot, memoryLimitMiB);
 /** How long the ProxyServices may take to be Ready: the controller manager makes about 4 proxies a second here. */
 const READY_TIMEOUT_MS = Math.max(300_000, PROXY_SERVICES * 1_000);
 const CHURN_PER_SECOND = 50;
@@ -202,7 +202,7 @@ async function startOperator(main: string, kubeconfig: string, leaseNs: string, 
   // Leader election on, as in the image, but with the lease of test/integration/operator/apiserver-restart.test.ts,
   // so that the forced relist's API server restart (slow on a busy machine) does not cost the leadership too.
   const flags = ["--leader-election-namespace", leaseNs, "--lease-duration", "90", "--renew-deadline", "60", "--metrics-bind-address", `127.0.0.1:${port}`];
-  const child = spawn(process.execPath, [...heapFlags, main, "run", "--kubeconfig", kubeconfig, ...flags], {
+  const child = spawn(process.execPath, [...heapFlags, ...nodeFlags, main, "run", "--kubeconfig", kubeconfig, ...flags], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...mallocEnv },
   });

@@ -43,14 +43,23 @@ export function imageMallocEnv(repoRoot: string): Record<string, string> {
   return Object.fromEntries([...dockerfile.matchAll(/^ENV (MALLOC_[A-Z_]+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
 }
 
+/** The node flags of the image's ENTRYPOINT (those between the node binary and the script), e.g. `--max-opt=1`. */
+export function imageNodeFlags(repoRoot: string): string[] {
+  const dockerfile = readFileSync(path.join(repoRoot, "Dockerfile"), "utf8");
+  const line = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile);
+  if (!line) throw new Error("Dockerfile: no ENTRYPOINT in exec form; the benchmark reads the operator's node flags from it");
+  return (JSON.parse(line[1]!) as string[]).slice(1).filter((a) => a.startsWith("--"));
+}
+
 /**
  * How the benchmarks run the operator as its image does: the heap flags for `memoryLimitMiB` (0: this machine's
- * defaults), the image's malloc settings, and a sentence saying so for the results.
+ * defaults), the image's malloc settings and node flags, and a sentence saying so for the results.
  */
-export function deployedRuntime(repoRoot: string, memoryLimitMiB: number): { heapFlags: string[]; mallocEnv: Record<string, string>; description: string } {
+export function deployedRuntime(repoRoot: string, memoryLimitMiB: number): { heapFlags: string[]; nodeFlags: string[]; mallocEnv: Record<string, string>; description: string } {
   const heapFlags = memoryLimitMiB > 0 ? heapFlagsForLimit(memoryLimitMiB) : [];
+  const nodeFlags = imageNodeFlags(repoRoot);
   const mallocEnv = imageMallocEnv(repoRoot);
   const heap = heapFlags.length > 0 ? `V8 heap as under a ${memoryLimitMiB} Mi memory limit (${heapFlags.join(" ")})` : "Node's default heap for this machine";
   const malloc = Object.entries(mallocEnv).map(([k, v]) => `${k}=${v}`).join(" ");
-  return { heapFlags, mallocEnv, description: `dist/cli/main.js (compiled), ${heap}, the image's ${malloc}` };
+  return { heapFlags, nodeFlags, mallocEnv, description: `dist/cli/main.js (compiled), ${heap}, the image's ${malloc} and node flags ${nodeFlags.join(" ")}` };
 }

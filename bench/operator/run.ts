@@ -72,6 +72,16 @@ function reconcilesTotal(metrics: string): number {
     .reduce((sum, l) => sum + Number(l.split(" ")[1]), 0);
 }
 
+/** A counter's samples keyed by their labels (`result="requeue"`, `verb="apply",kind="Deployment"`), for the breakdowns. */
+function countersByLabels(metrics: string, name: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of metrics.split("\n")) {
+    const m = new RegExp(`^${name}\\{(.*)\\} (\\S+)$`).exec(line);
+    if (m) out[m[1]!.replace(/controller="[^"]*",?/, "")] = Number(m[2]);
+  }
+  return out;
+}
+
 /** CPU seconds (user + system) and peak RSS (MiB) of a process, from /proc. */
 function processStats(pid: number): { cpuSeconds: number; peakRssMiB: number; rssMiB: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -194,6 +204,7 @@ async function benchmark(): Promise<void> {
   // The operators started below inherit this environment: the heap flags and the image's malloc settings.
   if (runtime.heapFlags.length > 0) process.env.NODE_OPTIONS = [process.env.NODE_OPTIONS ?? "", ...runtime.heapFlags].join(" ").trim();
   Object.assign(process.env, runtime.mallocEnv);
+  process.env.PROXY_SERVICE_NODE_FLAGS = runtime.nodeFlags.join(" ");
   await installCrdAndRole();
   const single = await createTestNamespace("bench-op-single", currentAdminKubeConfig());
   const bulk = await createTestNamespace("bench-op-bulk", currentAdminKubeConfig());
@@ -302,7 +313,12 @@ async function benchmark(): Promise<void> {
     // The work done to get there: the runs vary (CPU 70-110 s, ratio 1.13-1.74 on one day and code), and these
     // tell a run that reconciled more from one that reconciled slower.
     const readyMetrics = await operator.metrics();
-    const work = { reconciles: reconcilesTotal(readyMetrics), writes: writesExceptLeases(readyMetrics) };
+    const work = {
+      reconciles: reconcilesTotal(readyMetrics),
+      writes: writesExceptLeases(readyMetrics),
+      reconcilesByResult: countersByLabels(readyMetrics, "controller_runtime_reconcile_total"),
+      writesByVerbAndKind: countersByLabels(readyMetrics, "proxy_service_operator_api_writes_total"),
+    };
     console.log(`all Ready after ${(allReadyMs / 1000).toFixed(1)} s; measuring writes for ${idleSeconds} s of idle ...`);
     // Idle: let in-flight events drain (two metric samples 5 s apart equal), then count writes over the window.
     let last = -1;
@@ -328,6 +344,8 @@ async function benchmark(): Promise<void> {
         cpuSecondsIdleWindow: Math.round((end.cpuSeconds - afterReady.cpuSeconds) * 10) / 10,
         reconcilesUntilAllReady: work.reconciles,
         writesUntilAllReady: work.writes,
+        reconcilesByResult: work.reconcilesByResult,
+        writesByVerbAndKind: work.writesByVerbAndKind,
       },
       idle: { seconds: idleSeconds, writes: idleWrites, writesPerMinute: (idleWrites * 60) / idleSeconds },
       ratioToFloor: Math.round((allReadyMs / (result.bulkFloor as { allAvailableMs: number }).allAvailableMs) * 100) / 100,

@@ -1,5 +1,6 @@
 import { Command, Option } from "commander";
 import { readFileSync } from "node:fs";
+import { setFlagsFromString } from "node:v8";
 import { ConfigError, type SimConfig } from "../sim/config.js";
 import { type FileNumbers, OptionError, parseOptions, parseSweep, type RawOptions, SWEEP_KEYS } from "../sim/options.js";
 import { comparisonTable, resultsTable, timeUnit, type TimeUnit } from "../sim/report.js";
@@ -104,6 +105,9 @@ Examples:
     // like the ones parseOptions reports, so they get the same exit code 2.
     .exitOverride((err) => process.exit(err.exitCode === 1 ? 2 : err.exitCode))
     .action(async (opts: Record<string, unknown>) => {
+      // The image starts node with --max-opt=1, which suits the operator (Dockerfile); the simulator computes,
+      // and without TurboFan it ran 6x slower (1 M requests: 0.39 against 2.26 s).
+      setFlagsFromString("--turbofan");
       try {
         if (opts["afford"] === true) runAfford(opts, io);
         else await run(opts, io);

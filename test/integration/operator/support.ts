@@ -240,6 +240,8 @@ export async function startOperator(kubeconfig: string, namespace: string, extra
   const child = spawn(
     process.execPath,
     [
+      // PROXY_SERVICE_NODE_FLAGS: node flags the image puts before the script (the benchmark; NODE_OPTIONS refuses some).
+      ...(process.env.PROXY_SERVICE_NODE_FLAGS?.split(" ").filter(Boolean) ?? []),
       // PROXY_SERVICE_MAIN runs a compiled build (dist/cli/main.js) instead, as the image does (the benchmark).
       process.env.PROXY_SERVICE_MAIN ?? path.join(repoRoot, "bin/proxy-service.js"),
       "run",
