@@ -2,7 +2,7 @@
 // plane. The cluster is filled in steps (by default 0, 2,000 and 10,000 extra Services in 20 namespaces, each
 // with one EndpointSlice of 10 endpoints, plus 500 users' DestinationRules and 200 AuthorizationPolicies once
 // the first Services are there), next to 10 ProxyServices (or --proxy-services N) in a namespace of their own. At
-// each step the operator is started as the image runs it (compiled, `node dist/cli/main.js run`, every namespace,
+// each step the operator is started as the image runs it (compiled, `node <the ENTRYPOINT's flags> dist/cli/main.js run`, every namespace,
 // leader election on, its V8 heap sized as Node sizes it under the chart's memory limit: bench/operator/deployed-heap.ts)
 // and measured:
 //   start until /readyz; peak RSS until ready; heap used at ready; steady RSS and heap (median of 5 samples

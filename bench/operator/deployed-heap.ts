@@ -8,7 +8,8 @@
 // and a 4 GiB old generation that V8 lets grow further between collections: that is what issue 17's 1,000
 // ProxyServices measured, not the image. Checked on Node 20 with the limit file of a private mount namespace:
 // 256 Mi and 512 Mi gave a 259 MiB heap limit and a 2 MiB new space, 1 Gi 524 MiB, 2 Gi 1,048 MiB, each the same
-// as the flags below give. In a cluster the limit itself does it: the image sets no flags.
+// as the flags below give. In a cluster the limit itself does it: the image sets no heap flags (its other node
+// flags, in the ENTRYPOINT, are read by imageNodeFlags).
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";

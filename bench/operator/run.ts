@@ -64,23 +64,20 @@ const quantile = (xs: number[], q: number): number => {
 };
 const psPath = (ns: string): string => `/apis/msvcbench.io/v1alpha1/namespaces/${ns}/proxyservices`;
 
-/** Every reconcile the operator finished, whatever its result (controller_runtime_reconcile_total). */
-function reconcilesTotal(metrics: string): number {
-  return metrics
-    .split("\n")
-    .filter((l) => l.startsWith("controller_runtime_reconcile_total{"))
-    .reduce((sum, l) => sum + Number(l.split(" ")[1]), 0);
-}
-
 /** A counter's samples keyed by their labels (`result="requeue"`, `verb="apply",kind="Deployment"`), for the breakdowns. */
 function countersByLabels(metrics: string, name: string): Record<string, number> {
+  const sample = new RegExp(`^${name}\\{(.*)\\} (\\S+)$`);
   const out: Record<string, number> = {};
   for (const line of metrics.split("\n")) {
-    const m = new RegExp(`^${name}\\{(.*)\\} (\\S+)$`).exec(line);
+    const m = sample.exec(line);
     if (m) out[m[1]!.replace(/controller="[^"]*",?/, "")] = Number(m[2]);
   }
   return out;
 }
+
+/** Every reconcile the operator finished, whatever its result (controller_runtime_reconcile_total). */
+const reconcilesTotal = (metrics: string): number =>
+  Object.values(countersByLabels(metrics, "controller_runtime_reconcile_total")).reduce((a, b) => a + b, 0);
 
 /** CPU seconds (user + system) and peak RSS (MiB) of a process, from /proc. */
 function processStats(pid: number): { cpuSeconds: number; peakRssMiB: number; rssMiB: number } {
